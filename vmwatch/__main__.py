@@ -1,0 +1,7 @@
+"""`python -m vmwatch`."""
+
+import sys
+
+from vmwatch.cli import main
+
+sys.exit(main())
