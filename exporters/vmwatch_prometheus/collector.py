@@ -1,0 +1,688 @@
+"""Snapshots and backend health → Prometheus metric families.
+
+Pure: nothing here reads a hypervisor, a socket or a clock except through its arguments. The
+`VmwatchCollector` only reads the `SnapshotCache` it was given.
+
+Units: the model keeps the MIB's units; every family here is in base units. µs → seconds,
+TimeTicks (centiseconds) → seconds, vmCurMem × vmMemUnit → bytes, vmStorage*Size ×
+vmStorageSizeUnit → bytes. A MIB value of -1 ("no limit" / "not available") yields no sample.
+
+Speed: a snapshot is immutable, so what it contributes to each family (a `Block`: samples plus the
+same samples already rendered as exposition lines) is built once per snapshot and reused by every
+scrape until the next snapshot replaces it. `collect()` still runs on every scrape and yields
+fresh family objects; only their sample lists and lines are shared. Families built per scrape
+(health, staleness, build) carry no pre-rendered lines and are rendered by prometheus_client.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    InfoMetricFamily,
+    Metric,
+)
+from prometheus_client.samples import Sample
+from prometheus_client.utils import floatToGoString
+
+from vmwatch import __version__
+from vmwatch.model import (
+    HR_DEVICE_PROCESSOR_BASE,
+    AdminState,
+    AutoStart,
+    CpuAffinity,
+    OperState,
+    Persistent,
+    Snapshot,
+    StorageAccess,
+    StorageMediaType,
+    StorageSourceType,
+)
+
+if TYPE_CHECKING:
+    from vmwatch.poller import BackendHealth, SnapshotCache
+
+# The attribute of a yielded family that holds its pre-rendered blocks (read by exposition.py).
+BLOCKS_ATTRIBUTE = "vmwatch_blocks"
+
+# Divide rather than multiply by 1e-6: division is correctly rounded, so 1234567 µs is 1.234567 s.
+MICROS_PER_SECOND = 1e6
+TICKS_PER_SECOND = 100
+
+
+def _codes(enum: type) -> str:
+    """'1 running, 2 suspended, ...' from an IntEnum, in the MIB's own words."""
+    return ", ".join(f"{member.value} {_mib_name(member)}" for member in enum)
+
+
+def _mib_name(member) -> str:
+    """The MIB's enumeration label: RUNNING → running, HARD_DISK → hardDisk."""
+    return _mib_names(type(member))[member]
+
+
+@functools.cache
+def _mib_names(enum: type) -> dict:
+    # Keyed by enum class: IntEnum members of different enums with one value compare equal.
+    names = {}
+    for member in enum:
+        first, *rest = member.name.lower().split("_")
+        names[member] = first + "".join(word.capitalize() for word in rest)
+    return names
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric family: how it is named, typed, labelled and what it mirrors.
+
+    `name` is the family name as prometheus_client takes it (counters without `_total`, info
+    metrics without `_info`); `exposed` is the name of its samples. `source` names the MIB objects
+    it mirrors, or "extension".
+    """
+
+    name: str
+    kind: str  # gauge, counter or info
+    help: str
+    labels: tuple[str, ...]
+    source: str
+    unit: str = ""
+    conversion: str = ""  # how the model value becomes the sample value, for docs/metrics.md
+
+    @property
+    def exposed(self) -> str:
+        return self.name + {"counter": "_total", "info": "_info"}.get(self.kind, "")
+
+    def family(self) -> Metric:
+        """A new, empty family of the right prometheus_client class."""
+        if self.kind == "counter":
+            return CounterMetricFamily(self.name, self.help, labels=self.labels, unit=self.unit)
+        if self.kind == "info":
+            return InfoMetricFamily(self.name, self.help, labels=self.labels)
+        return GaugeMetricFamily(self.name, self.help, labels=self.labels, unit=self.unit)
+
+
+HV = ("hypervisor",)
+VM = ("hypervisor", "vm_uuid", "vm_name")
+VCPU = VM + ("vcpu",)
+DISK = VM + ("device",)
+NIC = VM + ("device",)
+BACKEND = ("backend",)
+
+
+def _spec(name, kind, help_, labels, source, unit="", conversion="") -> MetricSpec:
+    mirrored = f" (VM-MIB {source})" if source != "extension" else " (extension, not in VM-MIB)"
+    return MetricSpec(name, kind, help_ + mirrored, labels, source, unit, conversion)
+
+
+# --- Families that come from snapshots, in exposition order --------------------------------------
+
+HYPERVISOR_INFO = _spec(
+    "vmwatch_hypervisor", "info", "Hypervisor software, version and object identifier",
+    HV + ("backend", "software", "version", "object_id", "host_name"),
+    "vmHvSoftware, vmHvVersion, vmHvObjectID; host_name is an extension",
+)
+HYPERVISOR_UPTIME = _spec(
+    "vmwatch_hypervisor_uptime_seconds", "gauge", "Time since the hypervisor started, wrapping after 497 days",
+    HV, "vmHvUpTime", "seconds", "TimeTicks / 100",
+)
+VMS = _spec("vmwatch_vms", "gauge", "Number of VMs on the hypervisor, in any state", HV, "vmNumber")
+TABLE_LAST_CHANGE = _spec(
+    "vmwatch_vm_table_last_change_seconds", "gauge",
+    "Hypervisor uptime when a VM was last added to or removed from the VM table",
+    HV, "vmTableLastChange", "seconds", "TimeTicks / 100",
+)
+VM_INFO = _spec(
+    "vmwatch_vm", "info", "VM identity: index, name, UUID and guest OS type",
+    VM + ("vm_index", "os_type"), "vmIndex, vmName, vmUUID, vmOSType",
+)
+ADMIN_STATE = _spec(
+    "vmwatch_vm_admin_state", "gauge", f"State the VM is meant to be in: {_codes(AdminState)}",
+    VM, "vmAdminState", conversion="MIB code",
+)
+OPER_STATE = _spec(
+    "vmwatch_vm_oper_state", "gauge", f"State the VM is in: {_codes(OperState)}",
+    VM, "vmOperState", conversion="MIB code",
+)
+AUTOSTART = _spec(
+    "vmwatch_vm_autostart", "gauge", f"Whether the VM starts with the hypervisor: {_codes(AutoStart)}",
+    VM, "vmAutoStart", conversion="MIB code",
+)
+PERSISTENT = _spec(
+    "vmwatch_vm_persistent", "gauge", f"Whether the VM definition survives its shutdown: {_codes(Persistent)}",
+    VM, "vmPersistent", conversion="MIB code",
+)
+VCPUS = _spec("vmwatch_vm_vcpus", "gauge", "Virtual CPUs assigned to the VM now", VM, "vmCurCpuNumber")
+VCPUS_MIN = _spec(
+    "vmwatch_vm_vcpus_min", "gauge", "Fewest virtual CPUs the VM may have; absent when unbounded",
+    VM, "vmMinCpuNumber", conversion="no sample for -1",
+)
+VCPUS_MAX = _spec(
+    "vmwatch_vm_vcpus_max", "gauge", "Most virtual CPUs the VM may have; absent when unlimited",
+    VM, "vmMaxCpuNumber", conversion="no sample for -1",
+)
+MEMORY = _spec(
+    "vmwatch_vm_memory_bytes", "gauge", "Memory allocated to the VM now",
+    VM, "vmCurMem", "bytes", "vmCurMem × vmMemUnit",
+)
+MEMORY_MIN = _spec(
+    "vmwatch_vm_memory_min_bytes", "gauge", "Least memory the VM may have; absent when unbounded",
+    VM, "vmMinMem", "bytes", "vmMinMem × vmMemUnit; no sample for -1",
+)
+MEMORY_MAX = _spec(
+    "vmwatch_vm_memory_max_bytes", "gauge", "Most memory the VM may have; absent when unlimited",
+    VM, "vmMaxMem", "bytes", "vmMaxMem × vmMemUnit; no sample for -1",
+)
+VM_UPTIME = _spec(
+    "vmwatch_vm_uptime_seconds", "gauge", "Time since the VM was last started from shutdown",
+    VM, "vmUpTime", "seconds", "TimeTicks / 100",
+)
+CPU_TIME = _spec(
+    "vmwatch_vm_cpu_seconds", "counter", "Total CPU time used by the VM",
+    VM, "vmCpuTime", "seconds", "µs / 10^6; no sample while unknown (VM not running)",
+)
+VCPU_TIME = _spec(
+    "vmwatch_vm_vcpu_seconds", "counter", "CPU time used by one virtual CPU (vcpu is vmCpuIndex, from 1)",
+    VCPU, "vmCpuCoreTime", "seconds", "µs / 10^6; no sample while unknown",
+)
+VCPU_AFFINITY = _spec(
+    "vmwatch_vm_vcpu_affinity", "info",
+    "Host CPUs a virtual CPU may run on, as a cpuset list of host CPU numbers (hrDeviceIndex - 196608)",
+    VCPU + ("cpus",), "vmCpuAffinityTable",
+    conversion="one series per vCPU; cpus lists the vmCpuPhysIndex - 196608 whose vmCpuAffinity is enable(1)",
+)
+MEMORY_STATS = tuple(
+    _spec(f"vmwatch_vm_memory_{name}", kind, text, VM, "extension", unit, "bytes as reported by the guest balloon driver")
+    for name, kind, unit, text in (
+        ("balloon_bytes", "gauge", "bytes", "Memory the balloon driver leaves to the guest"),
+        ("available_bytes", "gauge", "bytes", "Memory the guest sees as installed"),
+        ("unused_bytes", "gauge", "bytes", "Memory the guest leaves completely unused"),
+        ("usable_bytes", "gauge", "bytes", "Memory the guest could use without swapping"),
+        ("rss_bytes", "gauge", "bytes", "Resident memory of the VM's process on the host"),
+        ("disk_cache_bytes", "gauge", "bytes", "Guest memory used for disk caches that can be reclaimed"),
+        ("swap_in_bytes", "counter", "bytes", "Memory the guest has read back from swap"),
+        ("swap_out_bytes", "counter", "bytes", "Memory the guest has written out to swap"),
+        ("major_faults", "counter", "", "Page faults in the guest that needed disk I/O"),
+        ("minor_faults", "counter", "", "Page faults in the guest served without disk I/O"),
+    )
+)
+MEMORY_STAT_FIELDS = (
+    "balloon", "available", "unused", "usable", "rss", "disk_caches", "swap_in", "swap_out", "major_faults", "minor_faults",
+)
+DISK_INFO = _spec(
+    "vmwatch_vm_disk", "info", "Virtual storage device: index, source, access and media",
+    DISK + ("storage_index", "bus", "parent", "source_type", "source_type_string", "resource_id",
+            "access", "media_type", "media_type_string"),
+    "vmStorageIndex, vmStorageParent, vmStorageSourceType, vmStorageSourceTypeString, vmStorageResourceID, "
+    "vmStorageAccess, vmStorageMediaType, vmStorageMediaTypeString; device and bus are extensions",
+    conversion="enumerations as their MIB labels (block, readwrite, hardDisk ...)",
+)
+DISK_DEFINED = _spec(
+    "vmwatch_vm_disk_defined_bytes", "gauge", "Size of the virtual storage as defined; absent when not known",
+    DISK, "vmStorageDefinedSize", "bytes", "vmStorageDefinedSize × vmStorageSizeUnit; no sample for -1",
+)
+DISK_ALLOCATED = _spec(
+    "vmwatch_vm_disk_allocated_bytes", "gauge", "Physical storage allocated to the virtual storage; absent when not known",
+    DISK, "vmStorageAllocatedSize", "bytes", "vmStorageAllocatedSize × vmStorageSizeUnit; no sample for -1",
+)
+DISK_COUNTERS = tuple(
+    (field_, _spec(f"vmwatch_vm_disk_{name}", "counter", text, DISK, source, unit, conversion))
+    for field_, name, unit, source, text, conversion in (
+        ("read_ios", "read_requests", "", "vmStorageReadIOs", "Read requests", "no sample while unknown"),
+        ("write_ios", "write_requests", "", "vmStorageWriteIOs", "Write requests", "no sample while unknown"),
+        ("read_octets", "read_bytes", "bytes", "vmStorageReadOctets", "Bytes read", "no sample while unknown"),
+        ("write_octets", "write_bytes", "bytes", "vmStorageWriteOctets", "Bytes written", "no sample while unknown"),
+        ("read_latency", "read_time_seconds", "seconds", "vmStorageReadLatency",
+         "Time read requests spent queued until completion", "µs / 10^6; no sample while unknown"),
+        ("write_latency", "write_time_seconds", "seconds", "vmStorageWriteLatency",
+         "Time write requests spent queued until completion", "µs / 10^6; no sample while unknown"),
+    )
+)
+NETWORK_INFO = _spec(
+    "vmwatch_vm_network", "info", "Virtual network interface: index, host interfaces, model and MAC address",
+    NIC + ("network_index", "if_index", "parent_if_index", "model", "mac", "bridge", "network"),
+    "vmNetworkIndex, vmNetworkIfIndex, vmNetworkParent, vmNetworkModel, vmNetworkPhysAddress; "
+    "device, bridge and network are extensions",
+    conversion="PhysAddress octets as aa:bb:cc:dd:ee:ff; ifIndex 0 (unknown) as an empty label",
+)
+NETWORK_COUNTERS = tuple(
+    (field_, _spec(f"vmwatch_vm_network_{name}", "counter", text, NIC, "extension", unit, "host-side interface counters"))
+    for field_, name, unit, text in (
+        ("rx_bytes", "receive_bytes", "bytes", "Bytes received by the VM's interface"),
+        ("rx_packets", "receive_packets", "", "Packets received by the VM's interface"),
+        ("rx_errors", "receive_errors", "", "Receive errors on the VM's interface"),
+        ("rx_drops", "receive_drops", "", "Received packets dropped on the VM's interface"),
+        ("tx_bytes", "transmit_bytes", "bytes", "Bytes sent by the VM's interface"),
+        ("tx_packets", "transmit_packets", "", "Packets sent by the VM's interface"),
+        ("tx_errors", "transmit_errors", "", "Transmit errors on the VM's interface"),
+        ("tx_drops", "transmit_drops", "", "Packets to send dropped on the VM's interface"),
+    )
+)
+
+SNAPSHOT_SPECS: tuple[MetricSpec, ...] = (
+    HYPERVISOR_INFO, HYPERVISOR_UPTIME, VMS, TABLE_LAST_CHANGE,
+    VM_INFO, ADMIN_STATE, OPER_STATE, AUTOSTART, PERSISTENT,
+    VCPUS, VCPUS_MIN, VCPUS_MAX, MEMORY, MEMORY_MIN, MEMORY_MAX, VM_UPTIME, CPU_TIME,
+    VCPU_TIME, VCPU_AFFINITY,
+    *MEMORY_STATS,
+    DISK_INFO, DISK_DEFINED, DISK_ALLOCATED, *(spec for _, spec in DISK_COUNTERS),
+    NETWORK_INFO, *(spec for _, spec in NETWORK_COUNTERS),
+)
+
+# --- Families computed on every scrape ------------------------------------------------------------
+
+BACKEND_UP = MetricSpec(
+    "vmwatch_backend_up", "gauge", "1 if the last read of the backend succeeded, else 0",
+    BACKEND + ("type",), "vmwatch",
+)
+BACKEND_READ_DURATION = MetricSpec(
+    "vmwatch_backend_read_duration_seconds", "gauge", "How long the last read of the backend took, successful or not",
+    BACKEND, "vmwatch", "seconds",
+)
+BACKEND_LAST_SUCCESS = MetricSpec(
+    "vmwatch_backend_last_success_timestamp_seconds", "gauge",
+    "When the last successful read of the backend finished, in seconds since the epoch", BACKEND, "vmwatch", "seconds",
+)
+BACKEND_READS = MetricSpec("vmwatch_backend_reads", "counter", "Reads of the backend", BACKEND, "vmwatch")
+BACKEND_FAILURES = MetricSpec(
+    "vmwatch_backend_read_failures", "counter", "Reads of the backend that failed", BACKEND, "vmwatch",
+)
+SNAPSHOT_AGE = MetricSpec(
+    "vmwatch_snapshot_age_seconds", "gauge", "Age of the snapshot served for the hypervisor", HV, "vmwatch", "seconds",
+)
+SNAPSHOT_STALE = MetricSpec(
+    "vmwatch_snapshot_stale", "gauge",
+    "1 if the snapshot served for the hypervisor is older than stale_after (reads fail or are late), else 0",
+    HV, "vmwatch",
+)
+BUILD_INFO = MetricSpec(
+    "vmwatch_build", "info", "vmwatch version and the Python running it", ("version", "python_version"), "vmwatch",
+)
+
+HEALTH_SPECS: tuple[MetricSpec, ...] = (
+    BACKEND_UP, BACKEND_READ_DURATION, BACKEND_LAST_SUCCESS, BACKEND_READS, BACKEND_FAILURES,
+    SNAPSHOT_AGE, SNAPSHOT_STALE, BUILD_INFO,
+)
+ALL_SPECS = SNAPSHOT_SPECS + HEALTH_SPECS
+
+
+# --- Rendering helpers -----------------------------------------------------------------------------
+
+
+def escape(value: str) -> str:
+    """Escape a label value as the exposition formats require (backslash, newline, double quote)."""
+    if "\\" in value or "\n" in value or '"' in value:
+        return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+    return value
+
+
+def fmt(value: float) -> str:
+    """A sample value as exposition text: integers exactly, floats as Python's shortest repr.
+
+    Prometheus parses both to the same float64 that prometheus_client's Go-style formatting
+    would give; this is several times cheaper, and integers above 2^53 lose nothing in transit.
+    """
+    if type(value) is int:
+        return str(value)
+    text = repr(value)
+    # 'inf' and 'nan' are spelt '+Inf' and 'NaN' in the exposition formats.
+    return text if text[-1] not in "fn" else floatToGoString(value)
+
+
+class LabelSet:
+    """A label dict and its rendered, escaped text (`a="1",b="2"`), built once and shared.
+
+    Many samples share one LabelSet (every counter of a disk, every gauge of a VM), which keeps
+    per-sample work to one tuple and one string. Labels keep their insertion order (hypervisor,
+    VM, device, then the rest) rather than prometheus_client's sorted order: Prometheus does not
+    care, and extending a set is then one concatenation instead of a sort.
+    """
+
+    __slots__ = ("labels", "text")
+
+    def __init__(self, labels: dict[str, str], text: str | None = None) -> None:
+        self.labels = labels
+        self.text = _label_text(labels) if text is None else text
+
+    def extend(self, **more: str) -> LabelSet:
+        return LabelSet({**self.labels, **more}, f"{self.text},{_label_text(more)}" if self.text else None)
+
+
+def _label_text(labels: dict[str, str]) -> str:
+    return ",".join([f'{k}="{escape(v)}"' for k, v in labels.items()])
+
+
+class Block:
+    """What one snapshot contributes to one family: its samples, and the same samples as text.
+
+    Immutable once built. `data` is the UTF-8 exposition of the samples (identical in the
+    Prometheus text format and in OpenMetrics). `samples` builds prometheus_client `Sample`
+    tuples on demand only: the fast exposition path never needs them, and 100k tuples per
+    snapshot cost more (allocation and garbage-collector passes) than all the text. `memo` is
+    where encoders keep forms derived from `data` (compressed bytes), which never go stale.
+    """
+
+    __slots__ = ("name", "labelsets", "values", "data", "memo")
+
+    def __init__(self, name: str, labelsets: list[LabelSet], values: list[float], data: bytes) -> None:
+        self.name = name
+        self.labelsets = labelsets
+        self.values = values
+        self.data = data
+        self.memo: dict = {}
+
+    @property
+    def samples(self) -> list[Sample]:
+        name = self.name
+        return [Sample(name, ls.labels, value) for ls, value in zip(self.labelsets, self.values)]
+
+
+class _Builder:
+    """Collects label sets, values and text lines per family for one snapshot."""
+
+    def __init__(self) -> None:
+        self._parts: dict[str, tuple[str, list, list, list]] = {
+            spec.name: (spec.exposed, [], [], []) for spec in SNAPSHOT_SPECS
+        }
+
+    def sink(self, spec: MetricSpec) -> Callable[[LabelSet, float], None]:
+        """A function adding one sample of `spec` (bound once per family, called per sample)."""
+        name, labelsets, values, lines = self._parts[spec.name]
+        add_labelset, add_value, add_line = labelsets.append, values.append, lines.append
+        prefix = name + "{"
+
+        def add(labelset: LabelSet, value: float) -> None:
+            add_labelset(labelset)
+            add_value(value)
+            add_line(f"{prefix}{labelset.text}}} {fmt(value)}\n")
+
+        return add
+
+    def blocks(self) -> dict[str, Block]:
+        return {
+            family: Block(name, labelsets, values, "".join(lines).encode())
+            for family, (name, labelsets, values, lines) in self._parts.items()
+            if values
+        }
+
+
+def cpuset(numbers: Iterable[int]) -> str:
+    """Host CPU numbers as a Linux cpuset list: [0, 1, 2, 3, 8] → '0-3,8'."""
+    ranges: list[str] = []
+    run: list[int] = []
+    for n in sorted(set(numbers)):
+        if run and n == run[-1] + 1:
+            run.append(n)
+            continue
+        if run:
+            ranges.append(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}")
+        run = [n]
+    if run:
+        ranges.append(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}")
+    return ",".join(ranges)
+
+
+def mac_text(octets: bytes) -> str:
+    """PhysAddress octets → 'aa:bb:cc:dd:ee:ff' (empty when unknown)."""
+    return ":".join(f"{b:02x}" for b in octets)
+
+
+def _if_index(value: int) -> str:
+    return str(value) if value > 0 else ""
+
+
+def render_snapshot(snapshot: Snapshot) -> dict[str, Block]:
+    """Every sample one snapshot contributes, per family name (families without samples left out)."""
+    b = _Builder()
+    hv = snapshot.hypervisor
+    hv_labels = LabelSet({"hypervisor": snapshot.name})
+    b.sink(HYPERVISOR_INFO)(
+        hv_labels.extend(
+            backend=snapshot.backend,
+            software=hv.software,
+            version=hv.version,
+            object_id=".".join(map(str, hv.object_id)),
+            host_name=hv.host_name,
+        ),
+        1,
+    )
+    b.sink(HYPERVISOR_UPTIME)(hv_labels, hv.up_time / TICKS_PER_SECOND)
+    b.sink(VMS)(hv_labels, snapshot.vm_number)
+    b.sink(TABLE_LAST_CHANGE)(hv_labels, snapshot.table_last_change / TICKS_PER_SECOND)
+
+    vm_info, admin, oper, autostart, persistent = map(b.sink, (VM_INFO, ADMIN_STATE, OPER_STATE, AUTOSTART, PERSISTENT))
+    vcpus, vcpus_min, vcpus_max = map(b.sink, (VCPUS, VCPUS_MIN, VCPUS_MAX))
+    memory, memory_min, memory_max = map(b.sink, (MEMORY, MEMORY_MIN, MEMORY_MAX))
+    vm_uptime, cpu_time, vcpu_time, affinity = map(b.sink, (VM_UPTIME, CPU_TIME, VCPU_TIME, VCPU_AFFINITY))
+    memory_stats = [(f, b.sink(spec)) for f, spec in zip(MEMORY_STAT_FIELDS, MEMORY_STATS)]
+    disk_info, disk_defined, disk_allocated = map(b.sink, (DISK_INFO, DISK_DEFINED, DISK_ALLOCATED))
+    disk_counters = [(f, b.sink(spec), spec.unit == "seconds") for f, spec in DISK_COUNTERS]
+    nic_info = b.sink(NETWORK_INFO)
+    nic_counters = [(f, b.sink(spec)) for f, spec in NETWORK_COUNTERS]
+    enable = CpuAffinity.ENABLE
+    name = snapshot.name
+
+    for vm in snapshot.vms:
+        labels = LabelSet({"hypervisor": name, "vm_uuid": str(vm.uuid), "vm_name": vm.name})
+        vm_info(labels.extend(vm_index=str(vm.index), os_type=vm.os_type), 1)
+        admin(labels, int(vm.admin_state))
+        oper(labels, int(vm.oper_state))
+        autostart(labels, int(vm.auto_start))
+        persistent(labels, int(vm.persistent))
+        vcpus(labels, vm.cur_cpu_number)
+        if vm.min_cpu_number >= 0:
+            vcpus_min(labels, vm.min_cpu_number)
+        if vm.max_cpu_number >= 0:
+            vcpus_max(labels, vm.max_cpu_number)
+        unit = vm.mem_unit
+        memory(labels, vm.cur_mem * unit)
+        if vm.min_mem >= 0:
+            memory_min(labels, vm.min_mem * unit)
+        if vm.max_mem >= 0:
+            memory_max(labels, vm.max_mem * unit)
+        vm_uptime(labels, vm.up_time / TICKS_PER_SECOND)
+        if vm.cpu_time is not None:
+            cpu_time(labels, vm.cpu_time / MICROS_PER_SECOND)
+
+        for cpu in vm.cpus:
+            cpu_labels = labels.extend(vcpu=str(cpu.index))
+            if cpu.core_time is not None:
+                vcpu_time(cpu_labels, cpu.core_time / MICROS_PER_SECOND)
+            if cpu.affinity:
+                enabled = (
+                    a.phys_index - HR_DEVICE_PROCESSOR_BASE
+                    for a in cpu.affinity
+                    if a.affinity == enable and a.phys_index >= HR_DEVICE_PROCESSOR_BASE
+                )
+                affinity(cpu_labels.extend(cpus=cpuset(enabled)), 1)
+
+        if vm.memory is not None:
+            for field_name, add in memory_stats:
+                value = getattr(vm.memory, field_name)
+                if value is not None:
+                    add(labels, value)
+
+        for disk in vm.storage:
+            disk_labels = labels.extend(device=disk.device or disk.key)
+            disk_info(
+                disk_labels.extend(
+                    storage_index=str(disk.index),
+                    bus=disk.bus,
+                    parent=str(disk.parent) if disk.parent > 0 else "",
+                    source_type=_mib_name(StorageSourceType(disk.source_type)),
+                    source_type_string=disk.source_type_string,
+                    resource_id=disk.resource_id,
+                    access=_mib_name(StorageAccess(disk.access)),
+                    media_type=_mib_name(StorageMediaType(disk.media_type)),
+                    media_type_string=disk.media_type_string,
+                ),
+                1,
+            )
+            if disk.defined_size >= 0:
+                disk_defined(disk_labels, disk.defined_size * disk.size_unit)
+            if disk.allocated_size >= 0:
+                disk_allocated(disk_labels, disk.allocated_size * disk.size_unit)
+            for field_name, add, scale in disk_counters:
+                value = getattr(disk, field_name)
+                if value is not None:
+                    add(disk_labels, value / MICROS_PER_SECOND if scale else value)
+
+        for nic in vm.networks:
+            nic_labels = labels.extend(device=nic.device or nic.key)
+            nic_info(
+                nic_labels.extend(
+                    network_index=str(nic.index),
+                    if_index=_if_index(nic.if_index),
+                    parent_if_index=_if_index(nic.parent),
+                    model=nic.model,
+                    mac=mac_text(nic.phys_address),
+                    bridge=nic.parent_device,
+                    network=nic.network,
+                ),
+                1,
+            )
+            if nic.traffic is not None:
+                for field_name, add in nic_counters:
+                    add(nic_labels, getattr(nic.traffic, field_name))
+    return b.blocks()
+
+
+# --- Per-scrape families ---------------------------------------------------------------------------
+
+
+def health_families(
+    health: Sequence[BackendHealth],
+    snapshots: Sequence[Snapshot],
+    now: float,
+    is_stale: Callable[[Snapshot], bool],
+) -> Iterator[Metric]:
+    """Backend health, snapshot age and staleness, build info: cheap, computed on every scrape."""
+    up, duration, last, reads, failures = (s.family() for s in HEALTH_SPECS[:5])
+    for h in health:
+        up.add_metric([h.backend, h.backend_type], 1 if h.up else 0)
+        if h.last_duration is not None:
+            duration.add_metric([h.backend], h.last_duration)
+        if h.last_success is not None:
+            last.add_metric([h.backend], h.last_success)
+        reads.add_metric([h.backend], h.reads)
+        failures.add_metric([h.backend], h.failures)
+    age, stale = SNAPSHOT_AGE.family(), SNAPSHOT_STALE.family()
+    for snapshot in snapshots:
+        age.add_metric([snapshot.name], max(0.0, now - snapshot.taken_at))
+        stale.add_metric([snapshot.name], 1 if is_stale(snapshot) else 0)
+    build = BUILD_INFO.family()
+    build.add_metric([], {"version": __version__, "python_version": _python_version()})
+    for family in (up, duration, last, reads, failures, age, stale, build):
+        if family.samples or family is build:
+            yield family
+
+
+def _python_version() -> str:
+    return ".".join(map(str, sys.version_info[:3]))
+
+
+class _BlockSamples:
+    """Mixin for families over blocks: `samples` is assembled from the blocks when first read."""
+
+    vmwatch_blocks: list[Block] | None = None  # BLOCKS_ATTRIBUTE
+    _samples: list[Sample] | None = None
+
+    @property
+    def samples(self) -> list[Sample]:
+        if self._samples is None:
+            self._samples = [s for block in self.vmwatch_blocks or () for s in block.samples]
+        return self._samples
+
+    @samples.setter
+    def samples(self, value: list[Sample]) -> None:
+        self._samples = value
+
+
+class BlockGaugeFamily(_BlockSamples, GaugeMetricFamily):
+    """A GaugeMetricFamily whose samples come from snapshot blocks."""
+
+
+class BlockCounterFamily(_BlockSamples, CounterMetricFamily):
+    """A CounterMetricFamily whose samples come from snapshot blocks."""
+
+
+class BlockInfoFamily(_BlockSamples, InfoMetricFamily):
+    """An InfoMetricFamily whose samples come from snapshot blocks."""
+
+
+_BLOCK_FAMILIES = {"gauge": BlockGaugeFamily, "counter": BlockCounterFamily, "info": BlockInfoFamily}
+
+
+def snapshot_families(renders: Sequence[dict[str, Block]]) -> Iterator[Metric]:
+    """Fresh families over the blocks of every snapshot (hypervisors in the given order).
+
+    Each family has the blocks in its `vmwatch_blocks` attribute for the fast encoder;
+    any other consumer reads `samples` as usual.
+    """
+    for spec in SNAPSHOT_SPECS:
+        blocks = [r[spec.name] for r in renders if spec.name in r]
+        if not blocks:
+            continue
+        kind = _BLOCK_FAMILIES[spec.kind]
+        if spec.kind == "info":
+            family = kind(spec.name, spec.help)
+        else:
+            family = kind(spec.name, spec.help, unit=spec.unit)
+        family._samples = None  # the constructor set an empty list; read from the blocks instead
+        family.vmwatch_blocks = blocks
+        yield family
+
+
+@dataclass
+class _Rendered:
+    snapshot: Snapshot  # held so the identity check below cannot match a recycled id()
+    blocks: dict[str, Block] = field(default_factory=dict)
+
+
+class VmwatchCollector:
+    """A prometheus_client collector over a `SnapshotCache`.
+
+    `collect()` runs per scrape: it reads the latest snapshots and health, and yields fresh
+    families. What a snapshot contributes is rendered once per snapshot object (they are
+    immutable) and reused until the cache holds a newer one. `describe()` lists the families
+    without touching the cache, so registering the collector reads nothing.
+    """
+
+    def __init__(self, cache: SnapshotCache, clock: Callable[[], float] = time.time) -> None:
+        self._cache = cache
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._rendered: dict[str, _Rendered] = {}
+
+    def describe(self) -> Iterator[Metric]:
+        for spec in ALL_SPECS:
+            yield spec.family()
+
+    def prepare(self, snapshot: Snapshot) -> dict[str, Block]:
+        """The blocks of `snapshot`, rendered now unless already cached (call on publish to warm)."""
+        with self._lock:
+            current = self._rendered.get(snapshot.name)
+            if current is not None and current.snapshot is snapshot:
+                return current.blocks
+        blocks = render_snapshot(snapshot)  # outside the lock: scrapes of other snapshots go on
+        with self._lock:
+            current = self._rendered.get(snapshot.name)
+            # Keep the newer snapshot if a concurrent caller rendered one meanwhile.
+            if current is None or current.snapshot.taken_at <= snapshot.taken_at:
+                self._rendered[snapshot.name] = _Rendered(snapshot, blocks)
+        return blocks
+
+    def collect(self) -> Iterator[Metric]:
+        snapshots = self._cache.snapshots()
+        renders = [self.prepare(s) for s in snapshots]
+        with self._lock:
+            for gone in set(self._rendered) - {s.name for s in snapshots}:
+                del self._rendered[gone]
+        yield from snapshot_families(renders)
+        yield from health_families(self._cache.health(), snapshots, self._clock(), self._cache.is_stale)
