@@ -212,10 +212,14 @@ class LibvirtBackend:
             uri = conn.getURI()
         except libvirt.libvirtError as exc:
             _close_quietly(conn)
-            raise BackendUnavailable(f"{self.name}: libvirt at {self.uri} failed right after connecting: {exc}") from None
+            raise BackendUnavailable(
+                f"{self.name}: libvirt at {self.uri} failed right after connecting: {exc}"
+            ) from None
         self._conn = conn
         self._local = is_local_uri(uri)
-        self._qemu_system = self._driver == "QEMU" and self._local and urllib.parse.urlsplit(uri).path == "/system"
+        self._qemu_system = (
+            self._driver == "QEMU" and self._local and urllib.parse.urlsplit(uri).path == "/system"
+        )
         self._block_stats_flags = True
 
     def close(self) -> None:
@@ -247,7 +251,9 @@ class LibvirtBackend:
         )
         records = self._bulk_stats(conn, domains)
         # the test driver (and any driver without bulk stats) answers state.* only
-        rich = records is not None and any(not key.startswith("state.") for r in records.values() for key in r)
+        rich = records is not None and any(
+            not key.startswith("state.") for r in records.values() for key in r
+        )
         host_cpus = self._host_cpus(conn)
         readings: list[DomainReading] = []
         self._next_configs = {}
@@ -362,7 +368,9 @@ class LibvirtBackend:
         self._next_configs[xml] = config
         return config
 
-    def _domain_stats(self, conn: libvirt.virConnect, dom: libvirt.virDomain, config: DomainConfig) -> dict[str, Any]:
+    def _domain_stats(
+        self, conn: libvirt.virConnect, dom: libvirt.virDomain, config: DomainConfig
+    ) -> dict[str, Any]:
         """The per-domain path: the bulk-stats keys, filled one call at a time."""
         stats: dict[str, Any] = {}
         call = self._call
@@ -390,7 +398,9 @@ class LibvirtBackend:
             self._block_stats(conn, dom, disk.target, prefix, stats)
             block_info = call(conn, dom, dom.blockInfo, disk.target, optional=True)
             if block_info:
-                stats[prefix + "capacity"], stats[prefix + "allocation"], stats[prefix + "physical"] = block_info[:3]
+                stats[prefix + "capacity"], stats[prefix + "allocation"], stats[prefix + "physical"] = (
+                    block_info[:3]
+                )
             n += 1
         stats["block.count"] = n
 
@@ -414,14 +424,17 @@ class LibvirtBackend:
                 values = dom.blockStatsFlags(device, 0)
             except libvirt.libvirtError as exc:
                 if exc.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
-                    raise self._error(conn, exc, f"blockStatsFlags({device}) of domain {dom.name()}", dom) from None
+                    raise self._error(
+                        conn, exc, f"blockStatsFlags({device}) of domain {dom.name()}", dom
+                    ) from None
                 self._block_stats_flags = False  # this driver has only the plain call: stop asking
             else:
                 for key, value in values.items():
                     if key in BLOCK_FLAG_KEYS:
                         stats[prefix + BLOCK_FLAG_KEYS[key]] = value
                 return
-        values = self._call(conn, dom, dom.blockStats, device, optional=True)  # (rd_req, rd_bytes, wr_req, wr_bytes, errs)
+        # (rd_req, rd_bytes, wr_req, wr_bytes, errs)
+        values = self._call(conn, dom, dom.blockStats, device, optional=True)
         if values:
             for key, value in zip(("rd.reqs", "rd.bytes", "wr.reqs", "wr.bytes", "errors"), values):
                 stats[prefix + key] = value
@@ -469,7 +482,9 @@ class LibvirtBackend:
             return DomainVanished(dom.name())
         message = exc.get_error_message() or str(exc)
         if code in CONNECTION_LOST or not self._alive(conn):
-            return BackendUnavailable(f"{self.name}: lost the connection to libvirt at {self.uri} ({what}: {message})")
+            return BackendUnavailable(
+                f"{self.name}: lost the connection to libvirt at {self.uri} ({what}: {message})"
+            )
         return BackendError(f"{self.name}: libvirt {what} failed: {message} (error code {code})")
 
 

@@ -95,10 +95,12 @@ def mac_address(i: int, nic: int) -> str:
 def _disks(i: int, name: str, role: Role, rng: random.Random) -> list[str]:
     images = "/var/lib/libvirt/images"
     disks = [
-        "<disk type='file' device='disk'>"
-        "<driver name='qemu' type='qcow2' cache='none' discard='unmap'/>"
-        f"<source file={quoteattr(f'{images}/{name}.qcow2')}/>"
-        "<target dev='vda' bus='virtio'/></disk>"
+        (
+            "<disk type='file' device='disk'>"
+            "<driver name='qemu' type='qcow2' cache='none' discard='unmap'/>"
+            f"<source file={quoteattr(f'{images}/{name}.qcow2')}/>"
+            "<target dev='vda' bus='virtio'/></disk>"
+        )
     ]
     if role.data_disk == "raw":
         disks.append(
@@ -121,7 +123,11 @@ def _disks(i: int, name: str, role: Role, rng: random.Random) -> list[str]:
         )
     if role.cdrom:
         # every other one has its installer ISO still inserted; the rest have an empty drive
-        iso = "<source file='/var/lib/libvirt/iso/ubuntu-22.04.4-live-server-amd64.iso'/>" if i // len(ROLES) % 2 == 0 else ""
+        iso = (
+            "<source file='/var/lib/libvirt/iso/ubuntu-22.04.4-live-server-amd64.iso'/>"
+            if i // len(ROLES) % 2 == 0
+            else ""
+        )
         disks.append(
             f"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>{iso}"
             "<target dev='sda' bus='sata'/><readonly/></disk>"
@@ -141,8 +147,10 @@ def _rbd_disk(image: str, dev: str, rng: random.Random) -> str:
 
 def _interfaces(i: int, role: Role) -> list[str]:
     nics = [
-        f"<interface type='network'><mac address='{mac_address(i, 1)}'/><source network='default'/>"
-        "<model type='virtio'/></interface>"
+        (
+            f"<interface type='network'><mac address='{mac_address(i, 1)}'/><source network='default'/>"
+            "<model type='virtio'/></interface>"
+        )
     ]
     if role.public_nic:
         nics.append(
@@ -163,7 +171,11 @@ def _cputune(i: int, vcpus: int, one_to_one: bool) -> str:
     else:  # caches: all vCPUs on one half of the host threads (NUMA locality)
         half = PIN_CPUS // 2
         pins = [f"{half}-{PIN_CPUS - 1}" if i % 2 else f"0-{half - 1}"] * vcpus
-    return "<cputune>" + "".join(f"<vcpupin vcpu='{v}' cpuset='{c}'/>" for v, c in enumerate(pins)) + "</cputune>"
+    return (
+        "<cputune>"
+        + "".join(f"<vcpupin vcpu='{v}' cpuset='{c}'/>" for v, c in enumerate(pins))
+        + "</cputune>"
+    )
 
 
 def domain_xml(i: int, seed: int = DEFAULT_SEED, test_state: bool = False) -> str:
@@ -186,13 +198,15 @@ def domain_xml(i: int, seed: int = DEFAULT_SEED, test_state: bool = False) -> st
         f"<name>{name}</name>",
         f"<uuid>{vm_uuid(i, seed)}</uuid>",
         f"<title>{role.name} server {name}</title>",
-        "<metadata>"
-        f"<libosinfo:libosinfo xmlns:libosinfo={quoteattr(LIBOSINFO_NS)}><libosinfo:os id={quoteattr(os_id)}/>"
-        "</libosinfo:libosinfo></metadata>",
+        (
+            "<metadata>"
+            f"<libosinfo:libosinfo xmlns:libosinfo={quoteattr(LIBOSINFO_NS)}><libosinfo:os id={quoteattr(os_id)}/>"
+            "</libosinfo:libosinfo></metadata>"
+        ),
         f"<memory unit='KiB'>{memory}</memory>",
         f"<currentMemory unit='KiB'>{current}</currentMemory>",
         f"<vcpu placement='static'>{vcpus}</vcpu>",
-        _cputune(i, vcpus, one_to_one=role.data_disk == 'block') if role.pinned else "",
+        _cputune(i, vcpus, one_to_one=role.data_disk == "block") if role.pinned else "",
         "<os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>",
         "<devices>",
         *_disks(i, name, role, rng),

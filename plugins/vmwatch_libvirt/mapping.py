@@ -397,7 +397,7 @@ def _us(ns: Any) -> int | None:
 
 
 def mac_bytes(mac: str) -> bytes:
-    """"52:54:00:ab:cd:ef" → the 6 raw octets of PhysAddress; b"" when it is not a MAC."""
+    """MAC text ("52:54:00:ab:cd:ef") → the 6 raw octets of PhysAddress; b"" when it is not a MAC."""
     try:
         raw = bytes.fromhex(mac.replace(":", "").replace("-", ""))
     except ValueError:
@@ -435,9 +435,7 @@ def xml_pinning(config: DomainConfig, host_cpus: int) -> tuple[tuple[bool, ...],
     pins = dict(config.vcpu_pins)
     try:
         default = parse_cpuset(config.vcpu_cpuset, host_cpus) if config.vcpu_cpuset else (True,) * host_cpus
-        return tuple(
-            parse_cpuset(pins[v], host_cpus) if v in pins else default for v in range(config.vcpus)
-        )
+        return tuple(parse_cpuset(pins[v], host_cpus) if v in pins else default for v in range(config.vcpus))
     except MappingError:
         return None
 
@@ -452,7 +450,9 @@ def affinity_rows(mask: tuple[bool, ...]) -> tuple[CpuAffinityEntry, ...]:
     Cached because a fleet shares few distinct masks and the rows are immutable.
     """
     return tuple(
-        CpuAffinityEntry(HR_DEVICE_PROCESSOR_BASE + cpu, CpuAffinity.ENABLE if allowed else CpuAffinity.DISABLE)
+        CpuAffinityEntry(
+            HR_DEVICE_PROCESSOR_BASE + cpu, CpuAffinity.ENABLE if allowed else CpuAffinity.DISABLE
+        )
         for cpu, allowed in enumerate(mask)
     )
 
@@ -500,7 +500,9 @@ def map_storage(disk: DiskConfig, stats: Mapping[str, Any], n: int | None) -> St
     )
 
 
-def map_network(nic: InterfaceConfig, stats: Mapping[str, Any], n: int | None, facts: HostFacts) -> NetworkInterface:
+def map_network(
+    nic: InterfaceConfig, stats: Mapping[str, Any], n: int | None, facts: HostFacts
+) -> NetworkInterface:
     """One vmNetworkEntry from an <interface>, its net.N.* stats (n = None: none) and host facts."""
     parent_device = nic.bridge or facts.bridges.get(nic.network, "")
     traffic = None
