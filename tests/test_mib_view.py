@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import uuid as uuidlib
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from mib_fleet import C64, INTEGER, LONG_NAME, OCTETS, OID, TICKS, VM, expected_instances, sample_snapshot
-
 from vmwatch_mib import ErrorStatus, Lookup, NotificationSwitches, Syntax, Value, build_view, check_set
 from vmwatch_mib.objects import OBJECT_TYPES, object_type
 from vmwatch_mib.switches import process_switches, reset_process_switches
@@ -162,7 +162,7 @@ def test_object_types_cover_the_module():
     names = {o.name for o in OBJECT_TYPES}
     assert len(names) == 47  # 6 scalars + 16 + 1 + 1 + 16 + 4 columns + 2 enables + vmAffectedVMs
     oids = sorted(o.oid for o in OBJECT_TYPES)
-    assert all(not b[: len(a)] == a for a, b in zip(oids, oids[1:]))  # none is a prefix of another
+    assert all(b[: len(a)] != a for a, b in itertools.pairwise(oids))  # none is a prefix of another
 
 
 def test_view_without_snapshot_has_only_the_enable_objects():

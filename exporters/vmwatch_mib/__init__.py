@@ -8,7 +8,7 @@ own wire types.
 
 from vmwatch_mib.smi import OID, ErrorStatus, Syntax, Value
 from vmwatch_mib.switches import NotificationSwitches, check_set, process_switches
-from vmwatch_mib.view import MibView, Lookup, build_view
+from vmwatch_mib.view import Lookup, MibView, build_view
 
 __all__ = [
     "OID",

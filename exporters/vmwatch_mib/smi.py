@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Union
 
 OID = tuple[int, ...]
 
@@ -33,7 +32,7 @@ class Syntax(enum.IntEnum):
     COUNTER64 = 70
 
 
-ValueData = Union[int, bytes, tuple[int, ...], None]
+ValueData = int | bytes | tuple[int, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
