@@ -1,0 +1,134 @@
+"""The `prometheus` exporter type for vmwatch: options, command-line flags, start and stop.
+
+Configured by `[exporter.prometheus]` (enabled by default):
+
+    listen = "127.0.0.1:9236"                 # HOST:PORT, [IPv6]:PORT, or :PORT for every interface
+    web_config_file = "/etc/vmwatch/web.yml"  # TLS and basic auth, exporter-toolkit's format
+
+and by `vmwatch serve --listen ADDR --web-config FILE`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CollectorRegistry, ProcessCollector
+
+import vmwatch
+from vmwatch.backend import ExporterType, Options, Problem
+from vmwatch_prometheus import exposition, webconfig
+from vmwatch_prometheus.collector import VmwatchCollector
+from vmwatch_prometheus.web import DEFAULT_LISTEN, MetricsServer, parse_listen
+
+if TYPE_CHECKING:
+    from vmwatch.model import Snapshot
+    from vmwatch.poller import SnapshotCache
+
+log = logging.getLogger(__name__)
+
+OPTIONS = {
+    "listen": f"address to serve /metrics on (default {DEFAULT_LISTEN})",
+    "web_config_file": "exporter-toolkit web config file: TLS, basic auth",
+}
+
+
+def check(options: Options) -> list[Problem]:
+    """Problems with `[exporter.prometheus]` options (keys relative to the table)."""
+    problems = []
+    for key in options:
+        if key not in OPTIONS:
+            problems.append(Problem(key, f"unknown key (expected one of {', '.join(OPTIONS)})"))
+    listen = options.get("listen", DEFAULT_LISTEN)
+    try:
+        parse_listen(listen)
+    except ValueError as exc:
+        problems.append(Problem("listen", str(exc)))
+    path = options.get("web_config_file")
+    if path is not None:
+        if not isinstance(path, str) or not path:
+            problems.append(Problem("web_config_file", f"must be a file path, not {path!r}"))
+        else:
+            _, found = webconfig.load(Path(path))
+            problems.extend(Problem("web_config_file", f"{path}: {p.key}: {p.reason}") for p in found)
+    return problems
+
+
+class PrometheusExporter:
+    """The exporter vmwatch starts: a registry over the snapshot cache, served over HTTP(S)."""
+
+    def __init__(self, listen: str = DEFAULT_LISTEN, web_config_file: str | None = None) -> None:
+        self.listen = listen
+        self.web_config_file = Path(web_config_file) if web_config_file else None
+        self.registry: CollectorRegistry | None = None
+        self.collector: VmwatchCollector | None = None
+        self.server: MetricsServer | None = None
+        self._stopped = False
+
+    def start(self, cache: SnapshotCache) -> None:
+        registry = CollectorRegistry()
+        self.collector = VmwatchCollector(cache)
+        registry.register(self.collector)
+        registry.register(ProcessCollector(registry=None))  # process_* of vmwatch itself
+        self.registry = registry
+        self.server = MetricsServer(registry, self.listen, self.web_config_file)
+        # Render and compress each snapshot as it is published, off the scrape path.
+        cache.subscribe(self._prepare)
+        for snapshot in cache.snapshots():
+            self._prepare(snapshot)
+        self.server.start()
+
+    def _prepare(self, snapshot: Snapshot) -> None:
+        if self._stopped or self.collector is None:
+            return  # the cache has no unsubscribe; a stopped exporter just ignores snapshots
+        exposition.warm(self.collector.prepare(snapshot).values())
+
+    def stop(self) -> None:
+        self._stopped = True
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+def create(options: Options) -> PrometheusExporter:
+    return PrometheusExporter(options.get("listen", DEFAULT_LISTEN), options.get("web_config_file"))
+
+
+@vmwatch.hookimpl
+def vmwatch_exporter_types() -> list[ExporterType]:
+    return [
+        ExporterType(
+            name="prometheus",
+            description=f"Prometheus /metrics over HTTP(S), on {DEFAULT_LISTEN} by default",
+            check=check,
+            create=create,
+            enabled_by_default=True,
+        )
+    ]
+
+
+@vmwatch.hookimpl
+def vmwatch_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Prometheus exporter")
+    group.add_argument(
+        "--listen", metavar="ADDR", help=f"serve /metrics on ADDR (HOST:PORT, [::1]:PORT); default {DEFAULT_LISTEN}"
+    )
+    group.add_argument(
+        "--web-config", metavar="FILE", help="web config file for TLS and basic auth (exporter-toolkit format)"
+    )
+
+
+@vmwatch.hookimpl
+def vmwatch_apply_arguments(args: argparse.Namespace, raw: dict[str, Any]) -> None:
+    flags = {"listen": getattr(args, "listen", None), "web_config_file": getattr(args, "web_config", None)}
+    flags = {key: value for key, value in flags.items() if value is not None}
+    if not flags:
+        return
+    exporters = raw.setdefault("exporter", {})
+    if not isinstance(exporters, dict):
+        return  # reported by validation
+    table = exporters.setdefault("prometheus", {})
+    if isinstance(table, dict):
+        table.update(flags)
