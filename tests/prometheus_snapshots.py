@@ -132,7 +132,7 @@ def small_snapshot(name: str = "kvm01", taken_at: float = TAKEN_AT) -> Snapshot:
         name=name,
         backend="lab",
         hypervisor=Hypervisor("QEMU", "8.2.0", up_time=8640000, object_id=(1, 3, 6, 1, 4, 1, 99999, 1),
-                              host_name="kvm01.example.net"),
+                              host_name=f"{name}.example.net"),
         vms=(web, off),
         taken_at=taken_at,
         table_last_change=100,

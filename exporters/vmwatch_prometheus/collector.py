@@ -169,15 +169,15 @@ VCPUS_MAX = _spec(
 )
 MEMORY = _spec(
     "vmwatch_vm_memory_bytes", "gauge", "Memory allocated to the VM now",
-    VM, "vmCurMem", "bytes", "vmCurMem × vmMemUnit",
+    VM, "vmCurMem, vmMemUnit", "bytes", "vmCurMem × vmMemUnit",
 )
 MEMORY_MIN = _spec(
     "vmwatch_vm_memory_min_bytes", "gauge", "Least memory the VM may have; absent when unbounded",
-    VM, "vmMinMem", "bytes", "vmMinMem × vmMemUnit; no sample for -1",
+    VM, "vmMinMem, vmMemUnit", "bytes", "vmMinMem × vmMemUnit; no sample for -1",
 )
 MEMORY_MAX = _spec(
     "vmwatch_vm_memory_max_bytes", "gauge", "Most memory the VM may have; absent when unlimited",
-    VM, "vmMaxMem", "bytes", "vmMaxMem × vmMemUnit; no sample for -1",
+    VM, "vmMaxMem, vmMemUnit", "bytes", "vmMaxMem × vmMemUnit; no sample for -1",
 )
 VM_UPTIME = _spec(
     "vmwatch_vm_uptime_seconds", "gauge", "Time since the VM was last started from shutdown",
@@ -188,17 +188,18 @@ CPU_TIME = _spec(
     VM, "vmCpuTime", "seconds", "µs / 10^6; no sample while unknown (VM not running)",
 )
 VCPU_TIME = _spec(
-    "vmwatch_vm_vcpu_seconds", "counter", "CPU time used by one virtual CPU (vcpu is vmCpuIndex, from 1)",
-    VCPU, "vmCpuCoreTime", "seconds", "µs / 10^6; no sample while unknown",
+    "vmwatch_vm_vcpu_seconds", "counter", "CPU time used by one virtual CPU",
+    VCPU, "vmCpuCoreTime; vcpu is vmCpuIndex, from 1", "seconds", "µs / 10^6; no sample while unknown",
 )
 VCPU_AFFINITY = _spec(
     "vmwatch_vm_vcpu_affinity", "info",
     "Host CPUs a virtual CPU may run on, as a cpuset list of host CPU numbers (hrDeviceIndex - 196608)",
-    VCPU + ("cpus",), "vmCpuAffinityTable",
+    VCPU + ("cpus",), "vmCpuAffinityTable: vmCpuPhysIndex, vmCpuAffinity",
     conversion="one series per vCPU; cpus lists the vmCpuPhysIndex - 196608 whose vmCpuAffinity is enable(1)",
 )
 MEMORY_STATS = tuple(
-    _spec(f"vmwatch_vm_memory_{name}", kind, text, VM, "extension", unit, "bytes as reported by the guest balloon driver")
+    _spec(f"vmwatch_vm_memory_{name}", kind, text, VM, "extension", unit,
+          "bytes, as the hypervisor reports them" if unit else "a count, as the hypervisor reports it")
     for name, kind, unit, text in (
         ("balloon_bytes", "gauge", "bytes", "Memory the balloon driver leaves to the guest"),
         ("available_bytes", "gauge", "bytes", "Memory the guest sees as installed"),
@@ -220,16 +221,17 @@ DISK_INFO = _spec(
     DISK + ("storage_index", "bus", "parent", "source_type", "source_type_string", "resource_id",
             "access", "media_type", "media_type_string"),
     "vmStorageIndex, vmStorageParent, vmStorageSourceType, vmStorageSourceTypeString, vmStorageResourceID, "
-    "vmStorageAccess, vmStorageMediaType, vmStorageMediaTypeString; device and bus are extensions",
+    "vmStorageAccess, vmStorageMediaType, vmStorageMediaTypeString; the VM is vmStorageVmIndex; "
+    "device and bus are extensions",
     conversion="enumerations as their MIB labels (block, readwrite, hardDisk ...)",
 )
 DISK_DEFINED = _spec(
     "vmwatch_vm_disk_defined_bytes", "gauge", "Size of the virtual storage as defined; absent when not known",
-    DISK, "vmStorageDefinedSize", "bytes", "vmStorageDefinedSize × vmStorageSizeUnit; no sample for -1",
+    DISK, "vmStorageDefinedSize, vmStorageSizeUnit", "bytes", "vmStorageDefinedSize × vmStorageSizeUnit; no sample for -1",
 )
 DISK_ALLOCATED = _spec(
     "vmwatch_vm_disk_allocated_bytes", "gauge", "Physical storage allocated to the virtual storage; absent when not known",
-    DISK, "vmStorageAllocatedSize", "bytes", "vmStorageAllocatedSize × vmStorageSizeUnit; no sample for -1",
+    DISK, "vmStorageAllocatedSize, vmStorageSizeUnit", "bytes", "vmStorageAllocatedSize × vmStorageSizeUnit; no sample for -1",
 )
 DISK_COUNTERS = tuple(
     (field_, _spec(f"vmwatch_vm_disk_{name}", "counter", text, DISK, source, unit, conversion))
