@@ -9,12 +9,15 @@ from pathlib import Path
 
 import libvirt
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from vmwatch_libvirt import demo
 from vmwatch_libvirt.client import LibvirtBackend
 from vmwatch_libvirt.mapping import (
     DomainReading,
     HostFacts,
     MappingError,
+    in_unit,
     mac_bytes,
     map_domain,
     map_hypervisor,
@@ -678,3 +681,75 @@ def test_demo_is_deterministic():
     assert demo.domain_xml(5, test_state=True) in demo.fleet_xml(6)  # the same VM in both forms
     assert parse_domain_xml(demo.domain_xml(5)) == parse_domain_xml(demo.domain_xml(5, test_state=True))
     assert [demo.vm_name(i) for i in (0, 1, 12, 13)] == ["web-01", "db-01", "web-02", "db-02"]
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+
+def cpuset_text(cpus: set[int]) -> str:
+    """Write a CPU set the way libvirt does: sorted runs as ranges ("0-3,7")."""
+    runs: list[list[int]] = []
+    for cpu in sorted(cpus):
+        if runs and cpu == runs[-1][1] + 1:
+            runs[-1][1] = cpu
+        else:
+            runs.append([cpu, cpu])
+    return ",".join(f"{a}-{b}" if a != b else str(a) for a, b in runs)
+
+
+@given(st.sets(st.integers(0, 300), max_size=40), st.integers(1, 256))
+def test_cpuset_round_trip(cpus, host_cpus):
+    assert parse_cpuset(cpuset_text(cpus), host_cpus) == tuple(c in cpus for c in range(host_cpus))
+
+
+@given(st.one_of(st.none(), st.integers(0, 2**63)), st.one_of(st.none(), st.integers(0, 2**63)))
+def test_sizes_always_fit_integer32_in_the_smallest_unit(capacity, allocation):
+    unit = size_unit(capacity, allocation)
+    for value in (capacity, allocation):
+        converted = in_unit(value, unit)
+        assert converted == -1 if value is None else 0 <= converted <= 2**31 - 1
+        if value is not None:
+            assert converted * unit >= value  # rounded up, never down
+    if unit > 1:  # a smaller unit would not have done
+        assert max(v for v in (capacity, allocation) if v is not None) > (2**31 - 1) * (unit // 1024)
+
+
+@given(st.binary(min_size=6, max_size=6))
+def test_mac_text_round_trip(raw):
+    assert mac_bytes(":".join(f"{b:02x}" for b in raw)) == raw
+    assert mac_bytes(":".join(f"{b:02X}" for b in raw)) == raw
+
+
+field_text = st.text(alphabet="0123456789-^, x", max_size=10)
+
+
+@given(
+    st.text(max_size=200),
+    field_text,
+    field_text,
+    field_text,
+    field_text,
+    st.integers(-1, 9),
+    st.integers(0, 9),
+)
+def test_odd_xml_parses_and_maps_or_raises_mapping_error(
+    noise, vcpus, current, pin_vcpu, cpuset, state, reason
+):
+    """Whatever the XML holds, the mapping either works or raises its own error: nothing else."""
+    texts = [
+        noise,
+        domain(
+            vcpu=f"<vcpu current='{current}' cpuset='{cpuset}'>{vcpus}</vcpu>",
+            extra=f"<cputune><vcpupin vcpu='{pin_vcpu}' cpuset='{cpuset}'/></cputune>",
+        ),
+    ]
+    for text in texts:
+        try:
+            config = parse_domain_xml(text)
+        except MappingError:
+            continue
+        vm = map_domain(
+            DomainReading(config=config, state=state, reason=reason), HostFacts("QEMU", 0, 0, host_cpus=4)
+        )
+        assert vm.name == "web-01" and 0 <= vm.cur_cpu_number == len(vm.cpus)
+        assert vm.max_cpu_number == -1 or vm.cur_cpu_number <= vm.max_cpu_number  # -1: no <vcpu>

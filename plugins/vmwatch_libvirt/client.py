@@ -319,13 +319,14 @@ class LibvirtBackend:
     ) -> DomainReading | None:
         """Everything about one domain; None when it vanished before the bulk call."""
         uuid = dom.UUIDString()
+        record: dict = {}
         if records is not None:
             record = records.get(uuid)
             if record is None:
                 return None
-            state, reason = record["state.state"], record["state.reason"]
-        else:
-            record = {}
+        if "state.state" in record:
+            state, reason = record["state.state"], record.get("state.reason", 0)
+        else:  # no bulk stats, or a driver that left the state group out
             state, reason = self._call(conn, dom, dom.state, 0)
         config = self._config(conn, dom)
         active = is_active(state)

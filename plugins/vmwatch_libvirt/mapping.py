@@ -38,6 +38,7 @@ from vmwatch.model import (
 )
 
 INT32_MAX = 2**31 - 1
+MAX_VCPUS = 16384  # far above any hypervisor's limit (QEMU/KVM: 4096); guards the row count
 LIBOSINFO_NS = "http://libosinfo.org/xmlns/libvirt/domain/1.0"
 
 # virDomainState and the reasons we distinguish (libvirt-domain.h); kept here so that the
@@ -337,6 +338,13 @@ def parse_domain_xml(text: str) -> DomainConfig:
         raise MappingError(f"domain {name!r}: XML has no valid <uuid>") from None
     if not name:
         raise MappingError(f"domain {uuid}: XML has no <name>")
+    try:
+        return _domain_config(root, name, uuid)
+    except ValueError as exc:  # a number that is not one (libvirt never writes such XML)
+        raise MappingError(f"domain {name!r}: {exc}") from None
+
+
+def _domain_config(root: ET.Element, name: str, uuid: uuidlib.UUID) -> DomainConfig:
     os_element = root.find(f"metadata/{{{LIBOSINFO_NS}}}libosinfo/{{{LIBOSINFO_NS}}}os")
     vcpu = root.find("vcpu")
     vcpus = current_vcpus = None
@@ -344,6 +352,8 @@ def parse_domain_xml(text: str) -> DomainConfig:
     if vcpu is not None and (vcpu.text or "").strip():
         vcpus = int(vcpu.text)
         current_vcpus = int(vcpu.get("current", vcpus))
+        if not 0 <= current_vcpus <= vcpus <= MAX_VCPUS:
+            raise ValueError(f"implausible vCPU counts: current {current_vcpus}, maximum {vcpus}")
         placement, cpuset = vcpu.get("placement", "static"), vcpu.get("cpuset", "")
     pins = tuple(
         (int(pin.get("vcpu", "-1")), pin.get("cpuset", "")) for pin in root.iterfind("cputune/vcpupin")
@@ -421,7 +431,7 @@ def parse_cpuset(text: str, host_cpus: int) -> tuple[bool, ...]:
                 continue
             target = denied if part.startswith("^") else allowed
             first, _, last = part.lstrip("^").partition("-")
-            target.update(range(int(first), int(last or first) + 1))
+            target.update(range(int(first), min(int(last or first), host_cpus - 1) + 1))
     except ValueError:
         raise MappingError(f"not a cpuset: {text!r}") from None
     return tuple(cpu in allowed and cpu not in denied for cpu in range(host_cpus))
