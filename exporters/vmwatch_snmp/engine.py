@@ -1,0 +1,71 @@
+"""Build the pysnmp engine: engine ID, communities, USM users and the UDP transport.
+
+Must run inside the agent's event loop (pysnmp's asyncio transport binds to the running loop).
+SNMPv1 is not served: its message model is removed, so v1 requests count as snmpInBadVersions
+and get no answer (Counter64 columns cannot be expressed in v1 anyway).
+"""
+
+from __future__ import annotations
+
+import socket
+
+from pysnmp.carrier.asyncio.dgram import udp, udp6
+from pysnmp.entity import config, engine
+from pysnmp.proto import rfc1902
+from pysnmp.proto.mpmod.rfc2576 import SnmpV1MessageProcessingModel
+
+from vmwatch_snmp.access import WRITE_COMMUNITY_NAME, read_community_name
+from vmwatch_snmp.options import AgentSettings
+
+AUTH = {
+    "sha": config.USM_AUTH_HMAC96_SHA,
+    "sha224": config.USM_AUTH_HMAC128_SHA224,
+    "sha256": config.USM_AUTH_HMAC192_SHA256,
+    "sha384": config.USM_AUTH_HMAC256_SHA384,
+    "sha512": config.USM_AUTH_HMAC384_SHA512,
+}
+# AES-192/256 key extension as net-snmp's AES-192/AES-256 do it (draft-blumenthal-aes-usm);
+# "aes192c"/"aes256c" are the Cisco-style (Reeder) variant net-snmp calls AES-192-C/AES-256-C.
+PRIV = {
+    "aes": config.USM_PRIV_CFB128_AES,
+    "aes192": config.USM_PRIV_CFB192_AES_BLUMENTHAL,
+    "aes256": config.USM_PRIV_CFB256_AES_BLUMENTHAL,
+    "aes192c": config.USM_PRIV_CFB192_AES,
+    "aes256c": config.USM_PRIV_CFB256_AES,
+    "none": config.USM_PRIV_NONE,
+}
+# Large enough for a GETBULK answer of a few hundred varbinds in one UDP datagram.
+MAX_MESSAGE_SIZE = 65507
+
+
+def build_engine(settings: AgentSettings) -> engine.SnmpEngine:
+    """An engine with our engine ID, every community and user, and no SNMPv1."""
+    snmp_engine = engine.SnmpEngine(
+        snmpEngineID=rfc1902.OctetString(settings.engine_id), maxMessageSize=MAX_MESSAGE_SIZE
+    )
+    snmp_engine.message_processing_subsystems.pop(SnmpV1MessageProcessingModel.MESSAGE_PROCESSING_MODEL_ID)
+    for i, community in enumerate(settings.communities):
+        config.add_v1_system(snmp_engine, read_community_name(i), community)
+    if settings.write_community:
+        config.add_v1_system(snmp_engine, WRITE_COMMUNITY_NAME, settings.write_community)
+    for user in settings.users:
+        config.add_v3_user(
+            snmp_engine,
+            user.name,
+            AUTH[user.auth_protocol],
+            user.auth_key,
+            PRIV[user.priv_protocol],
+            user.priv_key if user.priv_protocol != "none" else None,
+        )
+    return snmp_engine
+
+
+def add_udp_transport(snmp_engine: engine.SnmpEngine, sock: socket.socket):
+    """Serve on an already bound socket (binding early lets start() report EADDRINUSE itself)."""
+    if sock.family == socket.AF_INET6:
+        transport, domain = udp6.Udp6Transport(), udp6.DOMAIN_NAME
+    else:
+        transport, domain = udp.UdpTransport(), udp.DOMAIN_NAME
+    transport.open_server_mode(sock=sock)
+    config.add_transport(snmp_engine, domain, transport)
+    return transport
