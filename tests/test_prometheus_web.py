@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 import bcrypt
 import pluggy
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from certificates import make_pki
@@ -488,3 +490,49 @@ def test_the_exporter_serves_the_cache_and_warms_new_snapshots():
     finally:
         exporter.stop()
     cache.publish(small_snapshot())  # a stopped exporter ignores later snapshots
+
+
+def test_port_only_listens_on_every_interface(serve):
+    server = serve(listen=":0")
+    port = server.address[1]
+    for host in ("127.0.0.1", "::1"):  # one dual-stack socket serves IPv4 and IPv6
+        shown = f"[{host}]" if ":" in host else host
+        assert get(f"http://{shown}:{port}")[0] == 200, host
+
+
+def test_failed_handshakes_leak_no_descriptors(serve, pki, tmp_path):
+    path = write_config(tmp_path, f"tls_server_config:\n  cert_file: {pki.server_cert}\n  key_file: {pki.server_key}\n")
+    server = serve(web_config=path)
+    host, port = server.address
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        with socket.create_connection((host, port), timeout=5) as raw:
+            raw.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")  # not a TLS ClientHello
+            try:
+                raw.recv(100)  # the server hangs up (or resets) once the handshake fails
+            except ConnectionResetError:
+                pass
+    assert get(server.url, context=client_context(pki.ca))[0] == 200
+    deadline = time.monotonic() + 5
+    while len(os.listdir("/proc/self/fd")) > before + 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(os.listdir("/proc/self/fd")) <= before + 2
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=30), children, max_size=4),
+    max_leaves=20,
+)
+known_keys = st.sampled_from(
+    ["tls_server_config", "basic_auth_users", "http_server_config", "rate_limit", *webconfig.TLS_KEYS, "headers",
+     "http2", "interval", "burst"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(known_keys, st.dictionaries(known_keys, yaml_values, max_size=5) | yaml_values, max_size=4))
+def test_any_yaml_gives_a_config_or_problems(data):
+    parsed, problems = webconfig.parse(data, Path("/nonexistent"))
+    assert (parsed is None) != (problems == [])
+    assert all(isinstance(p, Problem) and p.key and p.reason for p in problems)
