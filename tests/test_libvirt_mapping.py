@@ -753,3 +753,40 @@ def test_odd_xml_parses_and_maps_or_raises_mapping_error(
         )
         assert vm.name == "web-01" and 0 <= vm.cur_cpu_number == len(vm.cpus)
         assert vm.max_cpu_number == -1 or vm.cur_cpu_number <= vm.max_cpu_number  # -1: no <vcpu>
+
+
+def test_latencies_where_the_driver_has_block_stats_flags(tmp_path, monkeypatch):
+    # QEMU's answer shape; the test driver itself raises "not supported" for this call
+    def block_stats_flags(self, device, flags=0):
+        return {"rd_operations": 3, "rd_bytes": 4096, "rd_total_times": 9_000_000, "wr_operations": 1,
+                "wr_bytes": 512, "wr_total_times": 2_000, "flush_operations": 1, "flush_total_times": 5}  # fmt: skip
+
+    monkeypatch.setattr(libvirt.virDomain, "blockStatsFlags", block_stats_flags)
+    host = read_host(write_node(tmp_path, demo.fleet_xml(1)))  # web-01, running
+    (vda,) = [s for s in host.vms[0].storage if s.device == "vda"]
+    assert (vda.read_ios, vda.read_octets, vda.read_latency) == (3, 4096, 9000)
+    assert (vda.write_ios, vda.write_octets, vda.write_latency) == (1, 512, 2)
+
+
+def test_domain_stopped_mid_refresh_loses_its_stats_not_the_refresh(monkeypatch):
+    rw = libvirt.open("test:///default")
+    try:
+        dom = rw.defineXML(demo.domain_xml(2))  # app-01: persistent, stays listed when stopped
+        dom.create()
+        backend = LibvirtBackend("t", "test:///default")
+        original = backend._domain_stats
+
+        def stop_first(conn, d, config):
+            if d.name() == "app-01":
+                dom.destroy()  # every stats call now fails with "domain is not running"
+            return original(conn, d, config)
+
+        monkeypatch.setattr(backend, "_domain_stats", stop_first)
+        host = read_host("test:///default", backend)
+        app = next(vm for vm in host.vms if vm.name == "app-01")
+        assert all(s.read_ios is None for s in app.storage) and all(c.core_time is None for c in app.cpus)
+        assert app.memory.rss is None and all(n.traffic is None for n in app.networks)
+        assert next(vm for vm in host.vms if vm.name == "test").cpu_time is not None
+    finally:
+        dom.undefine()
+        rw.close()

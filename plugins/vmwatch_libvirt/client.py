@@ -420,15 +420,19 @@ class LibvirtBackend:
         return stats
 
     def _block_stats(self, conn, dom, device: str, prefix: str, stats: dict[str, Any]) -> None:
+        """block.N.* counters of one disk: blockStatsFlags (with times) where the driver has it."""
         if self._block_stats_flags:
             try:
                 values = dom.blockStatsFlags(device, 0)
             except libvirt.libvirtError as exc:
-                if exc.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
-                    raise self._error(
-                        conn, exc, f"blockStatsFlags({device}) of domain {dom.name()}", dom
-                    ) from None
-                self._block_stats_flags = False  # this driver has only the plain call: stop asking
+                code, alive = exc.get_error_code(), self._alive(conn)
+                if code == libvirt.VIR_ERR_NO_SUPPORT and alive:
+                    self._block_stats_flags = False  # only the plain call on this driver: stop asking
+                elif code in NOT_AVAILABLE and alive:
+                    return  # no counters for this disk now (the domain stopped, ...)
+                else:
+                    what = f"blockStatsFlags({device}) of domain {dom.name()}"
+                    raise self._error(conn, exc, what, dom) from None
             else:
                 for key, value in values.items():
                     if key in BLOCK_FLAG_KEYS:
