@@ -478,3 +478,37 @@ def test_a_scrape_of_1000_vms_is_fast(capsys):
     assert series > 95_000
     assert min(times) < 0.1, times  # the cached scrape: concatenation and CRC only
     assert first_time < 2.0  # rendering from scratch (done on publish in production), with room for slow CI
+
+
+# --- Degrading, not failing ---------------------------------------------------------------------------
+
+
+def test_duplicate_device_names_fall_back_to_the_unique_keys():
+    snapshot = small_snapshot()
+    web = snapshot.vms[0]
+    twins = (replace(web.storage[0], device="vda"), replace(web.storage[1], device="vda"))  # keys vda, hdc
+    registry, _ = make_registry(replace(snapshot, vms=(replace(web, storage=twins), snapshot.vms[1])))
+    text = scrape(registry)  # samples() asserts that no series is duplicated
+    assert value(text, "vmwatch_vm_disk_read_requests_total", **WEB, device="vda") == 1500
+    assert {dict(labels)["device"] for name, labels in samples(text) if name == "vmwatch_vm_disk_info"
+            and dict(labels)["vm_name"] == "web-1"} == {"vda", "hdc"}
+
+
+def test_a_snapshot_that_cannot_be_rendered_is_left_out_and_logged_once(caplog):
+    snapshot = small_snapshot("broken")
+    web = snapshot.vms[0]
+    bad = replace(snapshot, vms=(replace(web, storage=(replace(web.storage[0], source_type=99),)),))
+    registry, _ = make_registry(small_snapshot(), bad)
+    with caplog.at_level("ERROR", logger="vmwatch_prometheus.collector"):
+        text = scrape(registry)
+        scrape(registry)
+    assert value(text, "vmwatch_vms", hypervisor="kvm01") == 2
+    assert value(text, "vmwatch_vms", hypervisor="broken") is None
+    assert value(text, "vmwatch_snapshot_age_seconds", hypervisor="broken") == 10.0  # health still there
+    assert len([r for r in caplog.records if "cannot render the snapshot of broken" in r.getMessage()]) == 1
+
+
+def test_values_of_any_numeric_type_are_valid_exposition():
+    assert collector.fmt(True) == "1.0" and collector.fmt(3) == "3" and collector.fmt(0.5) == "0.5"
+    assert collector.fmt(float("inf")) == "+Inf" and collector.fmt(float("nan")) == "NaN"
+    assert collector.fmt(2**64 - 1) == "18446744073709551615"  # a Counter64 at its end, exactly

@@ -17,6 +17,7 @@ fresh family objects; only their sample lists and lines are shared. Families bui
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 import threading
 import time
@@ -49,6 +50,8 @@ from vmwatch.model import (
 
 if TYPE_CHECKING:
     from vmwatch.poller import BackendHealth, SnapshotCache
+
+log = logging.getLogger(__name__)
 
 # The attribute of a yielded family that holds its pre-rendered blocks (read by exposition.py).
 BLOCKS_ATTRIBUTE = "vmwatch_blocks"
@@ -330,11 +333,14 @@ def fmt(value: float) -> str:
     Prometheus parses both to the same float64 that prometheus_client's Go-style formatting
     would give; this is several times cheaper, and integers above 2^53 lose nothing in transit.
     """
-    if type(value) is int:
+    kind = type(value)
+    if kind is int:
         return str(value)
-    text = repr(value)
-    # 'inf' and 'nan' are spelt '+Inf' and 'NaN' in the exposition formats.
-    return text if text[-1] not in "fn" else floatToGoString(value)
+    if kind is float:
+        text = repr(value)
+        # 'inf' and 'nan' are spelt '+Inf' and 'NaN' in the exposition formats.
+        return text if text[-1] not in "fn" else floatToGoString(value)
+    return floatToGoString(value)  # bool, IntEnum and other numbers: through float()
 
 
 class LabelSet:
@@ -439,6 +445,16 @@ def _if_index(value: int) -> str:
     return str(value) if value > 0 else ""
 
 
+def device_names(items: Sequence) -> list[str]:
+    """The `device` label of each disk or interface of a VM: its device name, unique within the VM.
+
+    Two rows with one name would be duplicate series, and Prometheus rejects a whole scrape for
+    one duplicate; the row keys are unique (the indexer relies on it), so they stand in then.
+    """
+    names = [item.device or item.key for item in items]
+    return names if len(set(names)) == len(names) else [item.key for item in items]
+
+
 def render_snapshot(snapshot: Snapshot) -> dict[str, Block]:
     """Every sample one snapshot contributes, per family name (families without samples left out)."""
     b = _Builder()
@@ -510,8 +526,8 @@ def render_snapshot(snapshot: Snapshot) -> dict[str, Block]:
                 if value is not None:
                     add(labels, value)
 
-        for disk in vm.storage:
-            disk_labels = labels.extend(device=disk.device or disk.key)
+        for disk, device in zip(vm.storage, device_names(vm.storage)):
+            disk_labels = labels.extend(device=device)
             disk_info(
                 disk_labels.extend(
                     storage_index=str(disk.index),
@@ -535,8 +551,8 @@ def render_snapshot(snapshot: Snapshot) -> dict[str, Block]:
                 if value is not None:
                     add(disk_labels, value / MICROS_PER_SECOND if scale else value)
 
-        for nic in vm.networks:
-            nic_labels = labels.extend(device=nic.device or nic.key)
+        for nic, device in zip(vm.networks, device_names(vm.networks)):
+            nic_labels = labels.extend(device=device)
             nic_info(
                 nic_labels.extend(
                     network_index=str(nic.index),
@@ -661,6 +677,7 @@ class VmwatchCollector:
         self._clock = clock
         self._lock = threading.Lock()
         self._rendered: dict[str, _Rendered] = {}
+        self._failed: dict[str, Snapshot] = {}  # the last snapshot per hypervisor that failed to render
 
     def describe(self) -> Iterator[Metric]:
         for spec in ALL_SPECS:
@@ -682,9 +699,21 @@ class VmwatchCollector:
 
     def collect(self) -> Iterator[Metric]:
         snapshots = self._cache.snapshots()
-        renders = [self.prepare(s) for s in snapshots]
+        renders = []
+        for snapshot in snapshots:
+            try:
+                renders.append(self.prepare(snapshot))
+            except Exception:
+                # One snapshot with data the exporter cannot render must not fail the whole
+                # scrape: its hypervisor's series go missing (and the error is logged once).
+                if self._failed.get(snapshot.name) is not snapshot:
+                    self._failed[snapshot.name] = snapshot
+                    log.exception("cannot render the snapshot of %s; its metrics are left out", snapshot.name)
+        current = {s.name for s in snapshots}
         with self._lock:
-            for gone in set(self._rendered) - {s.name for s in snapshots}:
+            for gone in set(self._rendered) - current:
                 del self._rendered[gone]
+            for gone in set(self._failed) - current:
+                del self._failed[gone]
         yield from snapshot_families(renders)
         yield from health_families(self._cache.health(), snapshots, self._clock(), self._cache.is_stale)
