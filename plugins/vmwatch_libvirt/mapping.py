@@ -597,10 +597,10 @@ def map_domain(reading: DomainReading, facts: HostFacts) -> VirtualMachine:
         os_type=config.os_type,
         admin_state=admin_state(reading.state, reading.reason, reading.managed_save),
         oper_state=oper_state(reading.state, reading.reason, reading.managed_save),
-        auto_start=AutoStart.UNKNOWN if reading.autostart is None else (
-            AutoStart.ENABLED if reading.autostart else AutoStart.DISABLED),
-        persistent=Persistent.UNKNOWN if reading.persistent is None else (
-            Persistent.PERSISTENT if reading.persistent else Persistent.TRANSIENT),
+        auto_start=_tristate(reading.autostart, AutoStart.ENABLED, AutoStart.DISABLED, AutoStart.UNKNOWN),
+        persistent=_tristate(
+            reading.persistent, Persistent.PERSISTENT, Persistent.TRANSIENT, Persistent.UNKNOWN
+        ),
         cur_cpu_number=cur_vcpus,
         min_cpu_number=-1,
         max_cpu_number=max_vcpus if max_vcpus is not None else -1,
@@ -613,8 +613,11 @@ def map_domain(reading: DomainReading, facts: HostFacts) -> VirtualMachine:
         cpus=cpus,
         storage=tuple(map_storage(d, stats, blocks.get(d.target)) for d in config.disks),
         networks=tuple(
-            map_network(nic, stats, nets.get(nic.target) if nic.target else nets.get(nic.mac), facts)
-            for nic in config.interfaces
+            map_network(nic, stats, nets.get(nic.target or nic.mac), facts) for nic in config.interfaces
         ),
         memory=map_memory(stats) if active else None,
-    )  # fmt: skip
+    )
+
+
+def _tristate(value: bool | None, true, false, unknown):
+    return unknown if value is None else true if value else false
