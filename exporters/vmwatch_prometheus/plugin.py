@@ -78,12 +78,20 @@ class PrometheusExporter:
         cache.subscribe(self._prepare)
         for snapshot in cache.snapshots():
             self._prepare(snapshot)
-        self.server.start()
+        try:
+            self.server.start()
+        except Exception:
+            self._stopped = True
+            raise
 
     def _prepare(self, snapshot: Snapshot) -> None:
+        """Called by the cache in the publishing (poller) thread, so scrapes find the work done."""
         if self._stopped or self.collector is None:
             return  # the cache has no unsubscribe; a stopped exporter just ignores snapshots
-        exposition.warm(self.collector.prepare(snapshot).values())
+        try:
+            exposition.warm(self.collector.prepare(snapshot).values())
+        except Exception:
+            return  # the next scrape renders it again and logs why it fails (once)
 
     def stop(self) -> None:
         self._stopped = True
