@@ -584,3 +584,60 @@ def test_stop_closes_the_socket(key_files):
 def test_programs_are_required_not_skipped():
     with pytest.raises(ServiceError):
         require_program("snmpwalk-does-not-exist")
+
+
+# --- through `vmwatch serve` -----------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_vmwatch_serve_with_the_snmp_exporter(tmp_path, key_files, tools_env):
+    """The plugin as users run it: config table, key files, the libvirt demo host, a bulk walk."""
+    from services import Service, free_port
+
+    auth, priv = key_files
+    port = free_port()
+    config = tmp_path / "vmwatch.toml"
+    config.write_text(
+        f'[vmwatch]\nstate_dir = "{tmp_path / "state"}"\nrefresh_interval = 1\n'
+        f'[exporter.prometheus]\nenabled = false\n'
+        f'[exporter.snmp]\nenabled = true\nlisten = "udp:127.0.0.1:{port}"\ncommunities = ["public"]\n'
+        f'bulk_notifications = true\n'
+        f'[[exporter.snmp.users]]\nname = "alice"\nauth_key_file = "{auth}"\npriv_key_file = "{priv}"\n'
+    )
+    vmwatch = Service("vmwatch", [sys.executable, "-m", "vmwatch", "serve", "--demo", "--config", str(config)],
+                      tmp_path / "vmwatch.log").start()
+    address = f"udp:127.0.0.1:{port}"
+
+    def vm_number() -> int:
+        done = run("snmpget", [*V3_ALICE, "-On", "-Oqv", address, f"{VM_MIB}.1.2.0"], tools_env)
+        return int(done.stdout) if done.returncode == 0 and done.stdout.strip().isdigit() else 0
+
+    try:
+        wait_for(lambda: vm_number() > 0, 60, "VMs over SNMP", vmwatch)
+        done = run("snmpbulkwalk", [*V2C, "-On", "-Cr50", address, f"{VM_MIB}.1.4.1.2"], tools_env)  # vmName
+        assert done.returncode == 0, done.stderr
+        names = parse_walk(done.stdout)
+        assert len(names) == vm_number()
+        assert all(kind == "STRING" and value for kind, value in names.values())
+        assert read_at(address, tools_env, BULK) == "1"  # bulk_notifications = true from the config
+        assert vmwatch.alive(), vmwatch.describe()
+    finally:
+        vmwatch.stop()
+    assert "exporter snmp started" in vmwatch.log_tail(200), vmwatch.describe()
+
+
+def read_at(address: str, env: dict, oid: str) -> str:
+    done = run("snmpget", [*V2C, "-On", "-Oqv", address, oid], env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_vmwatch_reports_bad_snmp_options(tmp_path):
+    config = tmp_path / "vmwatch.toml"
+    config.write_text('[exporter.snmp]\nenabled = true\nlisten = "udp:localhost:161"\n'
+                      '[[exporter.snmp.users]]\nname = "a"\nauth_key = "short"\n')
+    done = subprocess.run([sys.executable, "-m", "vmwatch", "serve", "--demo", "--config", str(config)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode != 0
+    assert f"{config}: exporter.snmp.listen: " in done.stderr
+    assert f"{config}: exporter.snmp.users[0].auth_key: pass phrase must have at least 8 characters" in done.stderr
