@@ -29,7 +29,9 @@ OPENMETRICS = "application/openmetrics-text"
 # (dots) the whole scrape goes through prometheus_client.
 _NAME_PRESERVING = {om_exposition.UNDERSCORES, om_exposition.ALLOWUTF8, om_exposition.VALUES}
 
-GZIP_LEVEL = 6
+# Each snapshot is compressed once but typically scraped only once or twice before the next one
+# replaces it: level 1 costs a third of level 6's CPU for about 20% more bytes.
+GZIP_LEVEL = 1
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, mtime 0, OS unknown
 _FINAL_BLOCK = b"\x03\x00"  # an empty final fixed-Huffman block ends the deflate stream
 
