@@ -641,3 +641,21 @@ def test_vmwatch_reports_bad_snmp_options(tmp_path):
     assert done.returncode != 0
     assert f"{config}: exporter.snmp.listen: " in done.stderr
     assert f"{config}: exporter.snmp.users[0].auth_key: pass phrase must have at least 8 characters" in done.stderr
+
+
+def test_engine_boots_grow_across_restarts(key_files, tools_env):
+    """Same engine ID after a restart, so snmpEngineBoots must grow (RFC 3414 replay protection)."""
+    seen = []
+    for _ in range(2):
+        settings, _ = parse_options(agent_options(key_files))
+        server = SnmpAgent(settings, switches=NotificationSwitches())
+        server.start(SnapshotCache())
+        try:
+            values = run("snmpget", [*V3_ALICE, "-On", "-Oqv", target(server), ".1.3.6.1.6.3.10.2.1.1.0",
+                                     ".1.3.6.1.6.3.10.2.1.2.0"], tools_env).stdout.split("\n")
+            seen.append((values[0], int(values[1])))
+        finally:
+            server.stop()
+        time.sleep(1.1)
+    (id1, boots1), (id2, boots2) = seen
+    assert id1 == id2 and boots2 > boots1 > 1

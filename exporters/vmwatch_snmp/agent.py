@@ -198,6 +198,7 @@ class SnmpAgent:
             self.settings.sys_location,
             self.settings.engine_id,
             self.counter,
+            engine_boots=int(snmp_engine.get_mib_builder().import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineBoots")[0].syntax),
         )
         self._engine = snmp_engine
         with self._views_lock:

@@ -8,6 +8,7 @@ and get no answer (Counter64 columns cannot be expressed in v1 anyway).
 from __future__ import annotations
 
 import socket
+import time
 
 from pysnmp.carrier.asyncio.dgram import udp, udp6
 from pysnmp.entity import config, engine
@@ -34,6 +35,18 @@ PRIV = {
     "aes256c": config.USM_PRIV_CFB256_AES,
     "none": config.USM_PRIV_NONE,
 }
+# snmpEngineBoots must grow with every restart under the same engine ID (RFC 3414 2.2), or a
+# captured v3 request could be replayed within 150 s of a restart. vmwatch keeps no state for
+# the agent, so boots count seconds since this epoch (2023-11-14): monotonic across restarts,
+# and within Integer32 until 2091.
+BOOTS_EPOCH = 1_700_000_000
+
+
+def engine_boots(now: float | None = None) -> int:
+    """snmpEngineBoots for an engine starting now."""
+    return max(1, int(time.time() if now is None else now) - BOOTS_EPOCH)
+
+
 # Large enough for a GETBULK answer of a few hundred varbinds in one UDP datagram.
 MAX_MESSAGE_SIZE = 65507
 
@@ -43,6 +56,8 @@ def build_engine(settings: AgentSettings) -> engine.SnmpEngine:
     snmp_engine = engine.SnmpEngine(
         snmpEngineID=rfc1902.OctetString(settings.engine_id), maxMessageSize=MAX_MESSAGE_SIZE
     )
+    (boots,) = snmp_engine.get_mib_builder().import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineBoots")
+    boots.syntax = boots.syntax.clone(engine_boots())
     snmp_engine.message_processing_subsystems.pop(SnmpV1MessageProcessingModel.MESSAGE_PROCESSING_MODEL_ID)
     for i, community in enumerate(settings.communities):
         config.add_v1_system(snmp_engine, read_community_name(i), community)

@@ -53,6 +53,7 @@ class LocalObjects:
         sys_location: str,
         engine_id: bytes,
         counter: Callable[[str], int],
+        engine_boots: int = 1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
@@ -75,7 +76,7 @@ class LocalObjects:
             SYSTEM + (9, 1, 4, 1): _const(timeticks(0)),  # sysORUpTime.1
             SNMP + (30, 0): _const(integer32(TRUTH_FALSE)),  # snmpEnableAuthenTraps: no auth traps
             SNMP_ENGINE + (1, 0): _const(octets(engine_id)),
-            SNMP_ENGINE + (2, 0): _const(integer32(1)),  # snmpEngineBoots: see docs (limits)
+            SNMP_ENGINE + (2, 0): _const(integer32(engine_boots)),
             SNMP_ENGINE + (3, 0): lambda: integer32(int(self._clock() - self._started)),
             SNMP_ENGINE + (4, 0): _const(integer32(65507)),
         }
