@@ -20,13 +20,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pysnmp.proto import errind, error, rfc1902, rfc1905
+from pyasn1.type import univ
+from pysnmp.proto import errind, error, rfc1905
 from pysnmp.proto.api import v2c
 from vmwatch_mib import ErrorStatus, Lookup, check_set
 from vmwatch_mib.switches import NotificationSwitches
 
+from vmwatch_snmp import ber
 from vmwatch_snmp.access import AccessPolicy
-from vmwatch_snmp.convert import from_pysnmp, to_pysnmp
+from vmwatch_snmp.convert import from_pysnmp
 from vmwatch_snmp.tree import MibTree
 
 log = logging.getLogger(__name__)
@@ -37,11 +39,8 @@ GET_BULK = rfc1905.GetBulkRequestPDU.tagSet
 SET = rfc1905.SetRequestPDU.tagSet
 PDU_TYPES = (GET, GET_NEXT, GET_BULK, SET)
 
-NO_SUCH_OBJECT = rfc1905.noSuchObject
-NO_SUCH_INSTANCE = rfc1905.noSuchInstance
-END_OF_MIB_VIEW = rfc1905.endOfMibView
 # Bytes of a response that are not varbinds (message and PDU headers, request id, community or
-# v3 header); generous, since the estimate below is only a bound to stay under.
+# v3 header); generous: the VarBinds themselves are counted exactly.
 RESPONSE_OVERHEAD = 200
 MAX_BULK_VARBINDS = 4096  # CPU bound per request, whatever the message size allows
 
@@ -58,23 +57,6 @@ class ResponderStats:
     unknown_contexts: int = 0
     errors: int = 0
     by_pdu: dict[str, int] = field(default_factory=dict)
-
-
-def _oid_size(oid: tuple[int, ...]) -> int:
-    """Upper bound of the BER size of an OID (tag, length, subidentifiers)."""
-    return 4 + sum(1 if c < 0x80 else 2 if c < 0x4000 else 3 if c < 0x200000 else 5 for c in oid)
-
-
-def varbind_size(oid: tuple[int, ...], value) -> int:
-    """Upper bound of one encoded varbind, from the view value (no encoding done)."""
-    data = value.value
-    if isinstance(data, bytes):
-        size = 4 + len(data)
-    elif isinstance(data, tuple):
-        size = _oid_size(data)
-    else:
-        size = 11
-    return 4 + _oid_size(oid) + size
 
 
 class Responder:
@@ -125,73 +107,71 @@ class Responder:
 
         principal = self._policy.principal(int(security_model), str(security_name), int(security_level))
         tree = self._trees(bytes(context_name))
+        encoded: list[bytes] | None = None  # the answer's VarBinds, when we encoded them
+        varbinds = request  # else: pysnmp objects (errors echo the request)
         if principal is None:
             stats.denied += 1
-            status, index, varbinds = ErrorStatus.AUTHORIZATION_ERROR, 1, request
+            status, index = ErrorStatus.AUTHORIZATION_ERROR, 1
         elif tree is None:
             # RFC 3413 3.2: an unknown context is answered with a Report (snmpUnknownContexts).
             stats.unknown_contexts += 1
             self._unknown_contexts.syntax += 1
             status_information["oid"] = self._unknown_contexts.name
             status_information["val"] = self._unknown_contexts.syntax
-            status, index, varbinds = ErrorStatus.GEN_ERR, 1, request
+            status, index = ErrorStatus.GEN_ERR, 1
         else:
+            status, index = 0, 0
             try:
                 if kind == GET:
-                    status, index, varbinds = 0, 0, self._get(tree, request)
+                    encoded = self._get(tree, request)
                 elif kind == GET_NEXT:
-                    status, index, varbinds = 0, 0, self._next(tree, request)
+                    encoded = self._next(tree, request)
                 elif kind == GET_BULK:
-                    status, index, varbinds = 0, 0, self._bulk(tree, request, pdu, max_size)
+                    encoded = self._bulk(tree, request, pdu, max_size)
                 else:
                     status, index, varbinds = self._set(request, principal.may_write)
             except Exception:  # a bug must cost one genErr answer, never the agent
                 log.exception("request failed")
                 stats.errors += 1
-                status, index, varbinds = ErrorStatus.GEN_ERR, 1, request
-        stats.varbinds += len(varbinds)
+                encoded, status, index = None, ErrorStatus.GEN_ERR, 1
+        stats.varbinds += len(encoded if encoded is not None else varbinds)
+        body = ber.encode_varbind_list(encoded) if encoded is not None else varbinds
         self._respond(snmp_engine, mp_model, security_model, security_name, security_level,
                       context_engine_id, context_name, pdu_version, pdu, max_size, state_reference,
-                      status_information, int(status), index, varbinds)
+                      status_information, int(status), index, body)
 
-    # --- operations -------------------------------------------------------------------------
+    # --- operations: each returns the encoded VarBinds of the answer ------------------------
 
-    def _get(self, tree: MibTree, request) -> list:
+    def _get(self, tree: MibTree, request) -> list[bytes]:
         out = []
         for name, _ in request:
             oid = name.asTuple()
             value = tree.get(oid)
             if value is None:
                 missing = tree.missing(oid)
-                out.append((name, NO_SUCH_INSTANCE if missing is Lookup.NO_SUCH_INSTANCE else NO_SUCH_OBJECT))
+                encoded = ber.NO_SUCH_INSTANCE if missing is Lookup.NO_SUCH_INSTANCE else ber.NO_SUCH_OBJECT
             else:
-                out.append((name, to_pysnmp(value)))
+                encoded = ber.encode_value(value)
+            out.append(ber.encode_varbind(oid, encoded))
         return out
 
-    def _next(self, tree: MibTree, request) -> list:
+    def _next(self, tree: MibTree, request) -> list[bytes]:
         out = []
         for name, _ in request:
-            found = tree.next(name.asTuple())
+            oid = name.asTuple()
+            found = tree.next(oid)
             if found is None:
-                out.append((name, END_OF_MIB_VIEW))
+                out.append(ber.encode_varbind(oid, ber.END_OF_MIB_VIEW))
             else:
-                out.append((rfc1902.ObjectName(found[0]), to_pysnmp(found[1])))
+                out.append(ber.encode_varbind(found[0], ber.encode_value(found[1])))
         return out
 
-    def _bulk(self, tree: MibTree, request, pdu, max_size: int) -> list:
+    def _bulk(self, tree: MibTree, request, pdu, max_size: int) -> list[bytes]:
         non_repeaters = max(0, int(v2c.apiBulkPDU.get_non_repeaters(pdu)))
         repetitions = max(0, int(v2c.apiBulkPDU.get_max_repetitions(pdu)))
         n = min(non_repeaters, len(request))
-        budget = int(max_size) - RESPONSE_OVERHEAD
-        out: list = []
-        for name, _ in request[:n]:
-            found = tree.next(name.asTuple())
-            if found is None:
-                out.append((name, END_OF_MIB_VIEW))
-                budget -= _oid_size(name.asTuple()) + 6
-            else:
-                out.append((rfc1902.ObjectName(found[0]), to_pysnmp(found[1])))
-                budget -= varbind_size(*found)
+        out = self._next(tree, request[:n])
+        budget = int(max_size) - RESPONSE_OVERHEAD - sum(map(len, out))
         cursors = [name.asTuple() for name, _ in request[n:]]
         ended = [False] * len(cursors)
         limit = min(MAX_BULK_VARBINDS, len(out) + repetitions * len(cursors))
@@ -201,12 +181,11 @@ class Responder:
                 if found is None:
                     # endOfMibView, named by the last name, repeats in later rounds (4.2.3)
                     ended[i] = True
-                    budget -= _oid_size(oid) + 6
-                    varbind = (rfc1902.ObjectName(oid), END_OF_MIB_VIEW)
+                    varbind = ber.encode_varbind(oid, ber.END_OF_MIB_VIEW)
                 else:
-                    budget -= varbind_size(*found)
                     cursors[i] = found[0]
-                    varbind = (rfc1902.ObjectName(found[0]), to_pysnmp(found[1]))
+                    varbind = ber.encode_varbind(found[0], ber.encode_value(found[1]))
+                budget -= len(varbind)
                 if budget < 0 or len(out) >= limit:
                     return out  # stop before the response would be too big (4.2.3)
                 out.append(varbind)
@@ -231,11 +210,18 @@ class Responder:
 
     def _respond(self, snmp_engine, mp_model, security_model, security_name, security_level,
                  context_engine_id, context_name, pdu_version, pdu, max_size, state_reference,
-                 status_information, status: int, index: int, varbinds: list) -> None:
+                 status_information, status: int, index: int, varbinds: list | bytes) -> None:
+        """Send `varbinds` (pysnmp objects, or an encoded VarBindList) with the error status."""
         response = v2c.apiPDU.get_response(pdu)
         v2c.apiPDU.set_error_status(response, status)
         v2c.apiPDU.set_error_index(response, index)
-        v2c.apiPDU.set_varbinds(response, varbinds)
+        if isinstance(varbinds, bytes):
+            # pyasn1 encodes an ANY as its bytes, verbatim: the VarBindList we built (ber.py)
+            response.setComponentByPosition(
+                3, univ.Any(varbinds), verifyConstraints=False, matchTags=False, matchConstraints=False
+            )
+        else:
+            v2c.apiPDU.set_varbinds(response, varbinds)
         try:
             snmp_engine.message_dispatcher.return_response_pdu(
                 snmp_engine, mp_model, security_model, security_name, security_level,
