@@ -55,7 +55,7 @@ func main() {
 
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *password)}
 	if *useTLS {
-		cert, err := selfSigned()
+		cert, err := selfSigned(*listen)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "vcsim: certificate:", err)
 			os.Exit(1)
@@ -88,9 +88,10 @@ func main() {
 	os.Exit(0)
 }
 
-// selfSigned makes an ECDSA P-256 certificate for 127.0.0.1, ::1 and localhost: the simulator's
-// built-in test certificate has a 1024-bit RSA key, which OpenSSL's default security level refuses.
-func selfSigned() (tls.Certificate, error) {
+// selfSigned makes an ECDSA P-256 certificate for 127.0.0.1, ::1, localhost and the listen
+// address: the simulator's built-in test certificate has a 1024-bit RSA key, which OpenSSL's
+// default security level refuses.
+func selfSigned(listen string) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, err
@@ -106,6 +107,9 @@ func selfSigned() (tls.Certificate, error) {
 		IsCA:                  true,
 		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
 		DNSNames:              []string{"localhost"},
+	}
+	if host, _, err := net.SplitHostPort(listen); err == nil && net.ParseIP(host) != nil {
+		template.IPAddresses = append(template.IPAddresses, net.ParseIP(host))
 	}
 	der, err := x509.CreateCertificate(rand.Reader, &template, &template, &key.PublicKey, key)
 	if err != nil {

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from vmwatch.backend import BackendError, BackendUnavailable
 from vmwatch.model import Host
 from vmwatch_vmware import counters
-from vmwatch_vmware.client import PerfRequest, Session
+from vmwatch_vmware.client import REALTIME, PerfRequest, Session
 from vmwatch_vmware.events import PowerStateWatcher, StateChange
 from vmwatch_vmware.mapping import Inventory, devices, map_inventory, vm_uuid
 from vmwatch_vmware.settings import Settings
@@ -101,12 +101,17 @@ class VMwareBackend:
     def perf_requests(
         self, session: Session, inventory: Inventory
     ) -> tuple[list[PerfRequest], dict[str, str]]:
-        """What to ask QueryPerf for each powered-on VM, and managed object id → vmUUID."""
+        """What to ask QueryPerf for each powered-on VM, and managed object id → vmUUID.
+
+        A VM whose newest sample is younger than the realtime interval (20 s, by the server's
+        clock) is skipped: vCenter cannot have a newer sample yet, so asking would only cost.
+        """
         cpu = [key for name, key in self._counters.items() if name in counters.CPU_COUNTERS]
         disk = [key for name, key in self._counters.items() if name in counters.DISK_COUNTERS]
         net = [key for name, key in self._counters.items() if name in counters.NET_COUNTERS]
         requests: list[PerfRequest] = []
         uuids: dict[str, str] = {}
+        now = inventory.now.timestamp()
         for ref, props in inventory.vms.items():
             if props.get("runtime.powerState") != "poweredOn" or props.get("config.template"):
                 continue
@@ -114,12 +119,15 @@ class VMwareBackend:
             if uuid is None:
                 continue
             uuids[ref] = str(uuid)
+            since = self.accumulator.last_time(str(uuid))
+            if since is not None and now - since < REALTIME:
+                continue  # no realtime sample can be newer yet: skip the VM this time
             found = devices(props)
             vcpus = props.get("config.hardware.numCPU") or 0
             metrics = [(k, i) for k in cpu for i in ("", *(str(n) for n in range(int(vcpus))))]
             metrics += [(k, i) for k in disk for i in found.disk_instances]
             metrics += [(k, i) for k in net for i in found.nic_instances]
-            requests.append(PerfRequest(session.vm_ref(ref), metrics, self.accumulator.last_time(str(uuid))))
+            requests.append(PerfRequest(session.vm_ref(ref), metrics, since))
         return requests, uuids
 
     def _update_counters(self, session: Session, inventory: Inventory) -> None:
