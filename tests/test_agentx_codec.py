@@ -314,3 +314,16 @@ def test_trailing_octets_are_a_parse_error():
 def test_unencodable_fields_raise_encode_error(pdu):
     with pytest.raises(AgentXEncodeError):
         encode(pdu)
+
+
+@settings(max_examples=200)
+@given(STRATEGIES[PduType.RESPONSE])
+def test_fast_response_encoder_equals_the_general_one(pdu):
+    from vmwatch_agentx.codec import encode_response, encode_varbind
+
+    nbo = pdu.network_byte_order
+    fast = encode_response(
+        pdu.session_id, pdu.transaction_id, pdu.packet_id, nbo, pdu.error, pdu.index,
+        b"".join(encode_varbind(vb, nbo) for vb in pdu.varbinds),
+    )
+    assert fast == encode(dataclasses.replace(pdu, sys_up_time=0))

@@ -6,12 +6,12 @@ import dataclasses
 
 import pytest
 from mib_fleet import VM, sample_snapshot
-
-from vmwatch import plugins
-from vmwatch.poller import SnapshotCache
 from vmwatch_agentx import plugin
 from vmwatch_agentx.transport import Address, AddressError, parse_address
 from vmwatch_mib.switches import reset_process_switches
+
+from vmwatch import plugins
+from vmwatch.poller import SnapshotCache
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,11 @@ MAX_PAYLOAD = 1 << 24
 INTERNET = (1, 3, 6, 1)
 
 _HEADER = {True: struct.Struct("!BBBBIIII"), False: struct.Struct("<BBBBIIII")}
+# Plain ints: IntFlag arithmetic costs microseconds on a path taken once per request.
+_NBO = int(Flags.NETWORK_BYTE_ORDER)
+_CONTEXT = int(Flags.NON_DEFAULT_CONTEXT)
+_PDU_TYPES = {int(t): t for t in PduType}
+_RESPONSE_HEAD = {True: struct.Struct("!BBBBIIIIIHH"), False: struct.Struct("<BBBBIIIIIHH")}
 _ORDER = {True: "!", False: "<"}
 
 
@@ -134,6 +139,26 @@ def _varbind(vb: VarBind, nbo: bool) -> bytes:
 
 def _varbinds(varbinds, nbo: bool) -> bytes:
     return b"".join([_varbind(vb, nbo) for vb in varbinds])
+
+
+def encode_varbind(varbind: VarBind, nbo: bool) -> bytes:
+    """One VarBind as it travels inside a PDU (for callers that cache encodings)."""
+    return _varbind(varbind, nbo)
+
+
+def encode_response(
+    session_id: int, transaction_id: int, packet_id: int, nbo: bool, error: int = 0, index: int = 0,
+    varbinds: bytes = b"",
+) -> bytes:
+    """A Response packet from already encoded VarBinds: the subagent's hot path, equal to
+    `encode(Response(...))` (a test checks this)."""
+    try:
+        return _RESPONSE_HEAD[nbo].pack(
+            VERSION, PduType.RESPONSE, _NBO if nbo else 0, 0, session_id, transaction_id, packet_id,
+            8 + len(varbinds), 0, error, index,
+        ) + varbinds
+    except struct.error as exc:
+        raise AgentXEncodeError(f"Response field out of range: {exc}") from None
 
 
 def _ranges(ranges, nbo: bool) -> bytes:
@@ -246,9 +271,15 @@ class _Reader:
         return int.from_bytes(self.take(8), self.order)
 
     def oid(self) -> tuple[OID, bool]:
-        n, prefix, include, _ = self.take(4)
-        raw = self.take(4 * n)
-        subids = _subids(self.nbo, n).unpack(raw) if n else ()
+        buf, pos = self.buf, self.pos
+        if pos + 4 > self.end:
+            raise AgentXParseError("payload ends inside an OID header")
+        n, prefix, include = buf[pos], buf[pos + 1], buf[pos + 2]
+        stop = pos + 4 + 4 * n
+        if stop > self.end:
+            raise AgentXParseError(f"OID of {n} sub-identifiers overruns the payload")
+        subids = _subids(self.nbo, n).unpack_from(buf, pos + 4) if n else ()
+        self.pos = stop
         if prefix:
             subids = (1, 3, 6, 1, prefix) + subids
         return subids, include != 0
@@ -301,7 +332,7 @@ class _Reader:
 
 def decode_header(data: bytes | bytearray | memoryview) -> Header:
     """The header at the start of `data` (at least 20 octets); fatal errors only."""
-    nbo = bool(data[2] & Flags.NETWORK_BYTE_ORDER)
+    nbo = bool(data[2] & _NBO)
     version, ptype, flags, _, sid, tid, pid, length = _HEADER[nbo].unpack_from(data, 0)
     header = Header(ptype, flags, sid, tid, pid, length)
     if version != VERSION:
@@ -312,10 +343,9 @@ def decode_header(data: bytes | bytearray | memoryview) -> Header:
 
 
 def _decode_payload(header: Header, buf: bytes) -> Pdu:
-    try:
-        ptype = PduType(header.type)
-    except ValueError:
-        raise AgentXParseError(f"unknown PDU type {header.type}", header) from None
+    ptype = _PDU_TYPES.get(header.type)
+    if ptype is None:
+        raise AgentXParseError(f"unknown PDU type {header.type}", header)
     nbo = header.network_byte_order
     r = _Reader(buf, HEADER_SIZE, HEADER_SIZE + header.payload_length, nbo)
     common = {
@@ -326,7 +356,7 @@ def _decode_payload(header: Header, buf: bytes) -> Pdu:
     }
     cls = PDU_CLASSES[ptype]
     if cls.has_context:
-        common["context"] = r.octets() if header.flags & Flags.NON_DEFAULT_CONTEXT else None
+        common["context"] = r.octets() if header.flags & _CONTEXT else None
     if ptype in (PduType.GET, PduType.GET_NEXT):
         pdu: Pdu = cls(ranges=r.ranges(), **common)
     elif ptype is PduType.RESPONSE:
@@ -437,6 +467,10 @@ class Decoder:
         total = HEADER_SIZE + header.payload_length
         if len(buf) < total:
             return None
-        packet = bytes(buf[:total])
-        del buf[:total]
+        if len(buf) == total:  # the usual case: one whole packet per read, no slicing
+            packet = bytes(buf)
+            buf.clear()
+        else:
+            packet = bytes(buf[:total])
+            del buf[:total]
         return decode_packet(header, packet)

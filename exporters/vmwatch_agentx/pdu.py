@@ -136,7 +136,7 @@ class Header:
 
     @property
     def network_byte_order(self) -> bool:
-        return bool(self.flags & Flags.NETWORK_BYTE_ORDER)
+        return bool(self.flags & 0x10)  # Flags.NETWORK_BYTE_ORDER, without IntFlag's cost
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,11 +30,13 @@ import dataclasses
 import enum
 import itertools
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from vmwatch_mib import Lookup, MibView, NotificationSwitches, Syntax, Value, check_set
+from vmwatch_mib.switches import WRITABLE
 
 from vmwatch.model import VM_MIB
 from vmwatch_agentx import codec
@@ -55,7 +57,6 @@ from vmwatch_agentx.pdu import (
     Register,
     Response,
     ResponseError,
-    SearchRange,
     VarBind,
     VarType,
 )
@@ -200,6 +201,9 @@ class Session:
         self._sets: dict[int, _SetTransaction] = {}
         self._packet_ids = itertools.count(1)
         self._last_ping = 0.0
+        # Encoded VarBinds per view and byte order: a view is immutable, so each instance is
+        # encoded once and every later walk copies bytes. Freed with the view.
+        self._encoded: weakref.WeakKeyDictionary[MibView, tuple[dict, dict]] = weakref.WeakKeyDictionary()
         self._handlers: dict[PduType, Callable[[Pdu], bytes]] = {
             PduType.GET: self._on_get,
             PduType.GET_NEXT: self._on_get_next,
@@ -326,21 +330,35 @@ class Session:
         self._outstanding[packet_id] = _Outstanding(pdu.type, packet_id, self.clock(), context)
         return codec.encode(pdu)
 
-    def _reply(self, request: Pdu | Header, error: int = 0, index: int = 0, varbinds: tuple = ()) -> bytes:
+    def _reply(self, request: Pdu | Header, error: int = 0, index: int = 0, varbinds: bytes = b"", count: int = 0) -> bytes:
+        """A Response to `request` in its byte order, from already encoded VarBinds."""
         self.requests_answered += 1
-        self.varbinds_answered += len(varbinds)
-        nbo = request.network_byte_order
-        return codec.encode(
-            Response(
-                session_id=request.session_id,
-                transaction_id=request.transaction_id,
-                packet_id=request.packet_id,
-                network_byte_order=nbo,
-                error=error,
-                index=index,
-                varbinds=varbinds,
-            )
+        self.varbinds_answered += count
+        return codec.encode_response(
+            request.session_id, request.transaction_id, request.packet_id, request.network_byte_order,
+            error, index, varbinds,
         )
+
+    def _found(self, view: MibView, oid: OID, value: Value, nbo: bool) -> bytes:
+        """The encoded VarBind of one instance, from the cache when it was sent before."""
+        caches = self._encoded.get(view)
+        if caches is None:
+            caches = self._encoded[view] = ({}, {})
+        cache = caches[nbo]
+        data = cache.get(oid)
+        if data is None:
+            data = codec.encode_varbind(VarBind(oid, _TO_VARTYPE[value.syntax], value.value), nbo)
+            if oid not in WRITABLE:  # the enable objects change under SET: never cached
+                cache[oid] = data
+        return data
+
+    def _next(self, view: MibView, start: OID, include: bool, end: OID, nbo: bool) -> tuple[OID, bytes, bool]:
+        """GetNext of one search range: (name, encoded VarBind, reached endOfMibView)."""
+        found = view.next(start, include, end)
+        if found is None:
+            return start, codec.encode_varbind(VarBind(start, VarType.END_OF_MIB_VIEW), nbo), True
+        oid, value = found
+        return oid, self._found(view, oid, value, nbo), False
 
     # --- requests from the master -------------------------------------------------------------
 
@@ -357,20 +375,23 @@ class Session:
         view, error = self._view_for(pdu)
         if view is None:
             return error
+        nbo = pdu.network_byte_order
         out = []
         for r in pdu.ranges:
             value = view.get(r.start)
             if value is None:
-                out.append(VarBind(r.start, _EXCEPTION[view.missing(r.start)]))
+                out.append(codec.encode_varbind(VarBind(r.start, _EXCEPTION[view.missing(r.start)]), nbo))
             else:
-                out.append(VarBind(r.start, _TO_VARTYPE[value.syntax], value.value))
-        return self._reply(pdu, varbinds=tuple(out))
+                out.append(self._found(view, r.start, value, nbo))
+        return self._reply(pdu, varbinds=b"".join(out), count=len(out))
 
     def _on_get_next(self, pdu: GetNext) -> bytes:
         view, error = self._view_for(pdu)
         if view is None:
             return error
-        return self._reply(pdu, varbinds=tuple([_next(view, r) for r in pdu.ranges]))
+        nbo = pdu.network_byte_order
+        out = [self._next(view, r.start, r.include, r.end, nbo)[1] for r in pdu.ranges]
+        return self._reply(pdu, varbinds=b"".join(out), count=len(out))
 
     def _on_get_bulk(self, pdu: GetBulk) -> bytes:
         """RFC 2741 7.2.3.3: N non-repeaters as GetNext, then up to M rounds of the R others,
@@ -379,20 +400,21 @@ class Session:
         view, error = self._view_for(pdu)
         if view is None:
             return error
+        nbo = pdu.network_byte_order
         ranges = pdu.ranges
         n = min(pdu.non_repeaters, len(ranges))
-        out = [_next(view, r) for r in ranges[:n]]
-        repeaters = list(ranges[n:])
+        out = [self._next(view, r.start, r.include, r.end, nbo)[1] for r in ranges[:n]]
+        repeaters = [(r.start, r.include, r.end) for r in ranges[n:]]
         for _ in range(pdu.max_repetitions if repeaters else 0):
             if len(out) + len(repeaters) > MAX_BULK_VARBINDS and len(out) > n:
                 break
-            row = [_next(view, r) for r in repeaters]
-            out.extend(row)
-            if all(vb.type is VarType.END_OF_MIB_VIEW for vb in row):
+            row = [self._next(view, start, include, end, nbo) for start, include, end in repeaters]
+            out.extend(data for _, data, _ in row)
+            if all(ended for _, _, ended in row):
                 break
             # the next round starts after each name just returned, excluding it, same end bound
-            repeaters = [SearchRange(vb.name, r.end, False) for vb, r in zip(row, repeaters)]
-        return self._reply(pdu, varbinds=tuple(out))
+            repeaters = [(name, False, r[2]) for (name, _, _), r in zip(row, repeaters)]
+        return self._reply(pdu, varbinds=b"".join(out), count=len(out))
 
     def _on_test_set(self, pdu) -> bytes:
         if not self.is_open or pdu.session_id != self.session_id:
@@ -504,14 +526,6 @@ class Session:
 def to_varbind(oid: OID, value: Value) -> VarBind:
     """A view value as an AgentX VarBind (the SMI tags are AgentX's type numbers)."""
     return VarBind(tuple(oid), _TO_VARTYPE[value.syntax], value.value)
-
-
-def _next(view: MibView, r: SearchRange) -> VarBind:
-    found = view.next(r.start, r.include, r.end)
-    if found is None:
-        return VarBind(r.start, VarType.END_OF_MIB_VIEW)
-    oid, value = found
-    return VarBind(oid, _TO_VARTYPE[value.syntax], value.value)
 
 
 def _with_ids(pdu: Pdu, session_id: int, transaction_id: int, packet_id: int, nbo: bool) -> Pdu:

@@ -50,7 +50,7 @@ class Lookup(enum.Enum):
 class MibView:
     """An immutable, sorted table of (OID, Value) for one hypervisor."""
 
-    __slots__ = ("_by_oid", "_oids", "_switches", "_values", "name")
+    __slots__ = ("__weakref__", "_by_oid", "_oids", "_switches", "_values", "name")
 
     def __init__(self, entries: list[tuple[OID, Value]], switches: NotificationSwitches, name: str = "") -> None:
         """`entries` need not be sorted; for a repeated OID the first entry wins."""
