@@ -392,3 +392,87 @@ def test_prometheus_shows_every_vm_with_its_uuid(backend):
         (str(vm.uuid), vm.name) for vm in snapshot.vms
     }
     assert all(s.labels["hypervisor"] == "vbox" for s in info) and len(info) == 7
+
+
+def _stand_in_vboxapi():
+    """A stand-in for the SDK's vboxapi with one running VM, written from the SDK reference (enum
+    names, attribute names). It checks the glue and the shared mapping, not the real SDK."""
+    from types import ModuleType
+    from types import SimpleNamespace as NS
+
+    enums = {
+        "MachineState": [
+            "Null",
+            "PoweredOff",
+            "Saved",
+            "Teleported",
+            "Aborted",
+            "Running",
+            "Paused",
+            "Stuck",
+        ],
+        "NetworkAttachmentType": ["Null", "NAT", "Bridged", "Internal", "HostOnly"],
+        "NetworkAdapterType": ["Null", "Am79C970A", "Am79C973", "I82540EM", "I82543GC", "I82545EM", "Virtio"],
+        "StorageControllerType": ["Null", "LsiLogic", "BusLogic", "IntelAhci", "PIIX3", "PIIX4"],
+        "DeviceType": ["Null", "Floppy", "DVD", "HardDisk"],
+        "MediumType": ["Normal", "Immutable", "Writethrough", "Shareable", "Readonly"],
+    }
+    disk = NS(location="/vms/sdk/sdk.vdi", id="ABCDEF01-2345-4678-9ABC-DEF012345678", format="VDI", variant=[0],
+              type=0, logicalSize=10 << 30, size=2 << 30)  # fmt: skip
+    nics = [NS(enabled=True, attachmentType=2, adapterType=6, MACAddress="080027000001", bridgedInterface="eth0",
+               hostOnlyInterface="", internalNetwork="", NATNetwork="", cableConnected=True)]  # fmt: skip
+    nics += [NS(enabled=False)] * 7
+    machine = NS(
+        id="11111111-2222-4333-8444-555555555555", accessible=True, name="sdk-vm", state=5,
+        lastStateChange=int((NOW - 60) * 1000), OSTypeId="Ubuntu_64", CPUCount=2, memorySize=2048,
+        memoryBalloonSize=0, autostartEnabled=False, settingsFilePath="/vms/sdk/sdk.vbox",
+        storageControllers=[NS(name="SATA", controllerType=3)],
+        mediumAttachments=[NS(controller="SATA", port=0, device=0, type=3, medium=disk),
+                           NS(controller="SATA", port=1, device=0, type=2, medium=None)],
+        getNetworkAdapter=lambda slot: nics[slot],
+    )  # fmt: skip
+    broken = NS(id="99999999-2222-4333-8444-555555555555", accessible=False)
+    vbox = NS(version="7.0.14", machines=[machine, broken])
+
+    class Manager:
+        def __init__(self, style, params):
+            self.constants = NS(all_values=lambda enum: {n: i for i, n in enumerate(enums[enum])})
+
+        def getVirtualBox(self):
+            return vbox
+
+        def getArray(self, obj, attribute):
+            return getattr(obj, attribute)
+
+        def deinit(self):
+            pass
+
+    module = ModuleType("vboxapi")
+    module.VirtualBoxManager = Manager
+    return module
+
+
+def test_the_sdk_backend_against_a_stand_in(monkeypatch):
+    monkeypatch.setitem(sys.modules, "vboxapi", _stand_in_vboxapi())
+    backend = SdkBackend("lab", clock=Clock())
+    backend.connect()
+    (host,) = backend.read()
+    backend.close()
+    check_host(host)
+    vm, gone = host.vms
+    assert (vm.name, vm.oper_state, vm.cur_cpu_number, vm.cur_mem, vm.up_time) == (
+        "sdk-vm", OperState.RUNNING, 2, 2048, ticks(60),
+    )  # fmt: skip
+    system, dvd = vm.storage
+    assert (system.key, system.source_type, system.defined_size * system.size_unit) == (
+        "SATA-0-0", StorageSourceType.SPARSE, 10 << 30,
+    )  # fmt: skip
+    assert dvd.media_type == StorageMediaType.OPTICAL_DISK and dvd.resource_id == ""
+    (nic,) = vm.networks
+    assert (nic.key, nic.model, nic.parent_device, nic.phys_address.hex()) == (
+        "nic1",
+        "virtio",
+        "eth0",
+        "080027000001",
+    )
+    assert gone.name == "<inaccessible>" and gone.oper_state == OperState.UNKNOWN
