@@ -659,3 +659,17 @@ def test_engine_boots_grow_across_restarts(key_files, tools_env):
         time.sleep(1.1)
     (id1, boots1), (id2, boots2) = seen
     assert id1 == id2 and boots2 > boots1 > 1
+
+
+def test_ipv6_loopback(key_files, cache, tools_env):
+    settings, problems = parse_options(agent_options(key_files, listen="udp6:[::1]:0"))
+    assert not problems, problems
+    server = SnmpAgent(settings, switches=NotificationSwitches())
+    server.start(cache)
+    try:
+        assert server.address_text.startswith("udp6:[::1]:")
+        done = run("snmpbulkwalk", [*V3_ALICE, "-On", server.address_text, VM_MIB], tools_env)
+        assert done.returncode == 0, done.stderr
+        assert parse_walk(done.stdout) == expected_instances(cache.snapshots()[0])
+    finally:
+        server.stop()
