@@ -285,6 +285,14 @@ def test_a_vm_deleted_during_the_refresh_is_left_out(fake, backend):
     assert "web-01" not in vms and len(host.vms) == 6
 
 
+def test_two_running_vms_with_one_name_get_no_metrics(fake, backend):
+    fake.edit("showvminfo/c0ffee00-1234-4abc-8def-0123456789ab", 'name="guru"', 'name="web-01"')
+    (host,) = backend.read()
+    check_host(host)
+    webs = [vm for vm in host.vms if vm.name == "web-01"]
+    assert len(webs) == 2 and all(vm.memory is None and vm.cpu_time is None for vm in webs)
+
+
 def test_optional_calls_degrade_instead_of_failing(fake, backend, caplog):
     fake.fail("list-hdds", "VBoxManage: error: Failed to open the medium registry\n")
     fake.edit("metrics-query", "3.14%", "three%")

@@ -20,6 +20,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -185,6 +186,8 @@ class VBoxManageBackend:
         rows = self._metrics(active)
         if_indexes = host_if_indexes()
         active_uuids = {str(f.uuid) for f in active}
+        # metrics rows name the VM, not its UUID: two active VMs with one name get none
+        names = Counter(f.name for f in active)
         self._uptimes.keep_only(active_uuids)
         self._cpu_times.keep_only(active_uuids)
         vms = []
@@ -192,8 +195,9 @@ class VBoxManageBackend:
             up_time, cpu_time, memory = 0, None, None
             if str(f.uuid) in active_uuids:
                 up_time = self._uptimes.up_time(str(f.uuid), f.state_since)
-                cpu_time = self._cpu_times.cpu_time(str(f.uuid), cpu_load(rows, f.name))
-                memory = memory_stats(rows, f.name)
+                own = rows if names[f.name] == 1 else {}
+                cpu_time = self._cpu_times.cpu_time(str(f.uuid), cpu_load(own, f.name))
+                memory = memory_stats(own, f.name)
             vms.append(
                 map_machine(
                     f, media, up_time=up_time, cpu_time=cpu_time, memory=memory, if_indexes=if_indexes
