@@ -181,8 +181,8 @@ class AgentXExporter:
         """Close the session cleanly and end the thread; never raises."""
         self._stopped = True
         loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
+        if loop is None or thread is None or not thread.is_alive() or loop.is_closed():
+            return  # never started, or already stopped
         try:
             future = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
             future.result(self.timeout + 5)
