@@ -25,7 +25,11 @@ class Snmpd(Service):
     stay the same across `restart()`, so a subagent can reconnect to the same addresses.
     """
 
-    def __init__(self, directory: Path, agentx_timeout: int = 1, agentx_retries: int = 5, extra: str = ""):
+    def __init__(
+        self, directory: Path, agentx_timeout: int = 1, agentx_retries: int = 5, extra: str = "", body: str | None = None
+    ):
+        """`body` replaces the AgentX and access lines (not agentAddress) with a config of the
+        caller's; `extra` is appended either way."""
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.port = free_port()
@@ -34,8 +38,7 @@ class Snmpd(Service):
         self.persistent = directory / "persist"
         self.persistent.mkdir(exist_ok=True)
         self.config = directory / "snmpd.conf"
-        self.config.write_text(
-            f"agentAddress  udp:127.0.0.1:{self.port}\n"
+        default_body = (
             "master        agentx\n"
             f"agentXSocket  unix:{self.agentx_socket},tcp:127.0.0.1:{self.agentx_port}\n"
             "agentXPerms   0660 0700\n"
@@ -43,8 +46,11 @@ class Snmpd(Service):
             f"agentXRetries {agentx_retries}\n"
             "rocommunity   public 127.0.0.1\n"
             "rwcommunity   private 127.0.0.1\n"
+        )
+        self.config.write_text(
+            f"agentAddress  udp:127.0.0.1:{self.port}\n"
             "dontLogTCPWrappersConnects yes\n"
-            f"{extra}"
+            f"{default_body if body is None else body}\n{extra}"
         )
         self.pidfile = directory / "snmpd.pid"
         super().__init__(

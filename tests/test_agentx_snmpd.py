@@ -43,6 +43,8 @@ def parse_walk(text: str) -> dict[tuple, tuple[str, object]]:
             lines[-1] += " " + line
     out = {}
     for line in lines:
+        if "No more variables left in this MIB View" in line:
+            continue  # endOfMibView where the walk leaves the manager's view: not an instance
         name, _, rest = line.partition(" = ")
         oid = tuple(int(x) for x in name.strip(".").split("."))
         kind, _, value = rest.partition(": ")
@@ -267,3 +269,24 @@ def test_snmpd_missing_fails_loudly(monkeypatch):
     monkeypatch.setattr(services.os, "access", lambda path, mode: False)
     with pytest.raises(ServiceError, match="not installed"):
         services.require_program("snmpd")
+
+
+def test_packaged_snippet_on_top_of_debians_stock_access_lines(tmp_path, agent, snapshot):
+    """packaging/snmpd/vmwatch.conf, with only its socket path moved into the test directory,
+    added to the view lines of Debian's stock snmpd.conf, serves VM-MIB to `public`."""
+    snippet = (Path(__file__).parent.parent / "packaging" / "snmpd" / "vmwatch.conf").read_text()
+    socket_path = tmp_path / "snmpd" / "agentx-master"
+    body = snippet.replace("unix:/var/agentx/master", f"unix:{socket_path}") + (
+        "view systemonly included .1.3.6.1.2.1.1\n"  # as Debian's stock snmpd.conf has them
+        "view systemonly included .1.3.6.1.2.1.25.1\n"
+        "rocommunity public default -V systemonly\n"
+    )
+    daemon = Snmpd(tmp_path / "snmpd", body=body).start()
+    try:
+        exporter = agent(daemon.unix_address)
+        registered(exporter, daemon)
+        assert walk(daemon) == expected_instances(snapshot)
+        done = daemon.tool("snmpset", f"{MIB_ROOT}.1.10.0", "i", "1", check=False)
+        assert done.returncode != 0  # `public` stays read-only
+    finally:
+        daemon.stop()
