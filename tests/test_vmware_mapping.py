@@ -233,13 +233,14 @@ def test_storage_rows():
     assert thin.size_unit == 1024  # 40 GiB does not fit Integer32 bytes
     assert thin.defined_size == 40 * GiB // 1024
     assert thin.allocated_size == (3 * GiB + 512) // 1024 + 1  # descriptor + extent, rounded up
-    assert thin.bus == "scsi" and thin.device == "scsi0:0"
+    assert thin.bus == "scsi" and thin.device == "scsi0:0" and thin.media_type_string == "PVSCSI"
     thick = by_key["scsi0:1"]
     assert thick.source_type is StorageSourceType.RAW
     assert (thick.size_unit, thick.defined_size, thick.allocated_size) == (1, 1024 * 1024, 1024 * 1024)
     cdrom = by_key["ide0:0"]
     assert cdrom.media_type is StorageMediaType.OPTICAL_DISK and cdrom.access is StorageAccess.READONLY
     assert cdrom.source_type is StorageSourceType.RAW and cdrom.resource_id == "[iso] debian.iso"
+    assert cdrom.media_type_string == "IDE"
     assert (cdrom.defined_size, cdrom.allocated_size) == (-1, -1)
 
 
@@ -259,6 +260,7 @@ def test_disk_backings(backing, source, resource):
     )
     (row,) = map_vm("vm-1", props, host_props(), {}, NOW).storage
     assert (row.key, row.source_type, row.resource_id) == ("scsi1:0", source, resource)
+    assert row.media_type_string == "LSI Logic"
     if source is StorageSourceType.BLOCK:
         assert row.allocated_size == row.defined_size
 
@@ -280,6 +282,7 @@ def test_removable_media_sources_and_unique_keys():
     assert rows["cdrom-3000"].source_type is StorageSourceType.NETWORK
     assert rows["floppy0"].source_type is StorageSourceType.BLOCK
     assert rows["floppy0"].media_type is StorageMediaType.FLOPPY_DISK
+    assert rows["floppy0"].media_type_string == "FDC"
     assert devices(vm_props(**{"config.hardware.device": listed})).disk_instances == ("scsi0:0",)
 
 

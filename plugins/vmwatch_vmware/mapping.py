@@ -282,6 +282,30 @@ def _bus(device: Any, controllers: Mapping[int, Any]) -> tuple[str, str]:
     return "", ""
 
 
+# Controller class → the emulated driver, vmStorageMediaTypeString ("such as 'IDE' and 'SCSI'").
+_DRIVER_NAMES = {
+    "ParaVirtualSCSIController": "PVSCSI",
+    "VirtualLsiLogicController": "LSI Logic",
+    "VirtualLsiLogicSASController": "LSI Logic SAS",
+    "VirtualBusLogicController": "BusLogic",
+    "VirtualAHCIController": "AHCI",
+    "VirtualSATAController": "SATA",
+    "VirtualNVMEController": "NVMe",
+    "VirtualIDEController": "IDE",
+}
+
+
+def driver_name(device: Any, controllers: Mapping[int, Any]) -> str:
+    """vmStorageMediaTypeString: the controller the device hangs on ("PVSCSI", "IDE" ...)."""
+    if isinstance(device, vim.vm.device.VirtualFloppy):
+        return "FDC"
+    controller = controllers.get(getattr(device, "controllerKey", None))
+    if controller is None:
+        return ""
+    name = getattr(type(controller), "_wsdlName", type(controller).__name__)
+    return _DRIVER_NAMES.get(name, name.removeprefix("Virtual").removesuffix("Controller").upper())
+
+
 def _disk_source(backing: Any) -> tuple[StorageSourceType, str, str]:
     """(vmStorageSourceType, vmStorageSourceTypeString, vmStorageResourceID) of a disk backing."""
     d = vim.vm.device.VirtualDisk
@@ -335,7 +359,7 @@ def disk_allocations(layout_disks: Any, layout_files: Any) -> dict[int, int]:
 
 
 def map_storage(
-    device: Any, key: str, bus: str, allocations: Mapping[int, int], vm: str, totals: Totals
+    device: Any, key: str, bus: str, allocations: Mapping[int, int], vm: str, totals: Totals, driver: str = ""
 ) -> Storage:
     """One vmStorageEntry from a VirtualDisk, VirtualCdrom or VirtualFloppy."""
     backing = getattr(device, "backing", None)
@@ -361,7 +385,7 @@ def map_storage(
             resource_id=resource[:255],
             access=StorageAccess.READWRITE,
             media_type=StorageMediaType.HARD_DISK,
-            media_type_string="disk",
+            media_type_string=driver,
             size_unit=unit,
             defined_size=in_unit(capacity, unit),
             allocated_size=in_unit(allocated, unit),
@@ -383,7 +407,7 @@ def map_storage(
         resource_id=resource[:255],
         access=StorageAccess.READONLY if optical else StorageAccess.UNKNOWN,
         media_type=StorageMediaType.OPTICAL_DISK if optical else StorageMediaType.FLOPPY_DISK,
-        media_type_string="cdrom" if optical else "floppy",
+        media_type_string=driver,
         device=key,
         bus=bus,
     )
@@ -436,6 +460,7 @@ class Devices:
 
     storage: tuple[tuple[str, str, Any], ...]  # (key, bus kind, device)
     nics: tuple[Any, ...]
+    drivers: Mapping[int, str]  # device key → vmStorageMediaTypeString
 
     @property
     def disk_instances(self) -> tuple[str, ...]:
@@ -476,7 +501,8 @@ def devices(props: PropertySet) -> Devices:
         used.add(name)
         storage.append((name, kind, device))
     nics = tuple(d for d in listed if isinstance(d, vim.vm.device.VirtualEthernetCard))
-    return Devices(storage=tuple(storage), nics=nics)
+    drivers = {device.key: driver_name(device, controllers) for _, _, device in storage}
+    return Devices(storage=tuple(storage), nics=nics, drivers=drivers)
 
 
 # --- CPUs ---------------------------------------------------------------------------------------
@@ -576,7 +602,8 @@ def map_vm(
         cpu_time=totals(key, c.CPU_TIME, ""),
         cpus=map_cpus(props, cpus, host_cpus, key, totals),
         storage=tuple(
-            map_storage(device, name_, bus, allocations, key, totals) for name_, bus, device in found.storage
+            map_storage(device, name_, bus, allocations, key, totals, found.drivers.get(device.key, ""))
+            for name_, bus, device in found.storage
         ),
         networks=tuple(map_network(device, portgroups, key, totals) for device in found.nics),
         memory=memory,
