@@ -32,7 +32,7 @@ def log(tmp_path_factory) -> Path:
 
 def summary(store_path: Path) -> tuple:
     with Store.open(store_path, create=False) as s:
-        counts = list(s.db.execute("SELECT id, template, count FROM template ORDER BY id"))
+        counts = [(t, text, n) for t, text, n, _, _ in s.templates()]
         per_template = list(s.db.execute("SELECT template, count(*) FROM event GROUP BY template ORDER BY template"))
         return s.totals(), counts, per_template
 

@@ -104,7 +104,9 @@ def test_malformed_lines_raise_our_error(line):
 
 
 def test_fast_path_agrees_with_the_full_parser():
-    lines = [f"Sep 26 00:0{i % 10}:{i % 60:02d} host{i % 3} prog[{i}]: message {i}" for i in range(200)]
+    tags = ["prog[{i}]:", "prog:", "a[b][{i}]:", "[{i}]:", "x" * 70 + ":", "no-colon", "prog[{i}]", "k:"]
+    lines = [f"Sep 26 00:0{i % 10}:{i % 60:02d} host{i % 3} {tags[i % len(tags)].format(i=i)} message: {i}" for i in range(200)]
+    lines += [f"Sep 26 00:01:{i:02d}  host prog: double space" for i in range(3)] + ["Sep 26 00:01:05 host sshd:"]
     cold = [parser().parse(line) for line in lines]  # each parser sees one line: no cache
     p = parser()
     warm = [p.parse(line) for line in lines]

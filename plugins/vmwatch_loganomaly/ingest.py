@@ -144,7 +144,8 @@ class Ingester:
         self.clock = Clock(self.tz)
         self.miner = TemplateMiner(store.mining_config(), store.template_states())
         self.hosts = store.hosts()
-        self.examples = store.example_counts()
+        self.examples = store.example_counts()  # template → example lines stored (up to EXAMPLES)
+        self.full = {t for t, n in self.examples.items() if n >= EXAMPLES}
         self.on_commit: Callable[[Source], None] | None = None  # test hook: called after each commit
 
     def ingest(self, name: str, progress: bool = False) -> IngestResult:
@@ -199,10 +200,10 @@ class Ingester:
         years = YearGuess(self.reference(src), source.year, source.month)
         parse = Parser(self.clock, years).parse
         classify = self.miner.classify
-        hosts, examples = self.hosts, self.examples
+        hosts, examples, full = self.hosts, self.examples, self.full
         bar = _Progress(progress, src.size, src.name)
         batch = Batch(source)
-        events, counts, first, last = batch.events, batch.counts, batch.first, batch.last
+        events = batch.events
         offset = source.offset
         pending = 0
         try:
@@ -227,26 +228,17 @@ class Ingester:
                         host = hosts[rec.host] = len(hosts) + 1
                         batch.new_hosts.append((host, rec.host))
                     tid = classify(rec.program, rec.pid, rec.message)
-                    ts = rec.ts
-                    events.append((ts, host, tid))
-                    n = counts.get(tid)
-                    if n is None:
-                        counts[tid] = 1
-                        first[tid] = last[tid] = ts
-                        if examples.get(tid, 0) < EXAMPLES:
-                            examples[tid] = examples.get(tid, 0) + 1
-                            batch.examples.append((tid, line[:MAX_SAMPLED_LINE]))
-                    else:
-                        counts[tid] = n + 1
-                        if ts > last[tid]:
-                            last[tid] = ts
-                        elif ts < first[tid]:
-                            first[tid] = ts
+                    events.append((rec.ts, host, tid))
+                    if tid not in full:
+                        examples[tid] = examples.get(tid, 0) + 1
+                        if examples[tid] >= EXAMPLES:
+                            full.add(tid)
+                        batch.examples.append((tid, line[:MAX_SAMPLED_LINE]))
                 if pending >= opts.batch_lines:
                     self._commit(batch, years, offset, pending, result)
                     bar.update(src.position(), result.lines)
                     batch = Batch(source)
-                    events, counts, first, last = batch.events, batch.counts, batch.first, batch.last
+                    events = batch.events
                     pending = 0
             if pending or batch.malformed:
                 self._commit(batch, years, offset, pending, result)

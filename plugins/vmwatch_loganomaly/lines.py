@@ -176,16 +176,22 @@ class Parser:
 
     def parse(self, line: str) -> LogRecord:
         """One line (without its newline) → `LogRecord`, or `MalformedLine`."""
-        # Fast path: plain RFC 3164 (`Mmm dd hh:mm:ss host ...`), the common case, by slicing;
-        # the wall clock up to the minute is cached, since many lines share it.
-        if len(line) > 16 and line[15] == " " and line[12] == ":" and line[9] == ":" and line[3] == " ":
+        # Fast path: plain RFC 3164 (`Mmm dd hh:mm:ss host prog[pid]: msg`), the common case, by
+        # slicing and one split; the wall clock up to the minute is cached (lines share it), and
+        # records are built with tuple.__new__, skipping the NamedTuple's Python-level __new__.
+        if len(line) > 16 and line[15] == " " and line[12] == ":":
             minute = self._minutes.get(line[:12])
             if minute is not None and minute[0] == self.years.month:
                 sec = line[13:15]
-                end = line.find(" ", 16)
-                if sec.isdigit() and end > 16:
-                    program, pid, message = split_tag(line[end + 1 :])
-                    return LogRecord(minute[1] + int(sec), line[16:end], program, pid, message)
+                parts = line[16:].split(" ", 2)
+                if len(parts) == 3 and sec.isdigit():
+                    host, tag, message = parts
+                    if host and tag[-1:] == ":" and len(tag) <= MAX_TAG + 1:
+                        if tag[-2:-1] != "]":
+                            return tuple.__new__(LogRecord, (minute[1] + int(sec), host, tag[:-1], "", message))
+                        j = tag.rfind("[")
+                        if j > 0:
+                            return tuple.__new__(LogRecord, (minute[1] + int(sec), host, tag[:j], tag[j + 1 : -2], message))
         if not line:
             raise MalformedLine("empty line")
         first = line[0]

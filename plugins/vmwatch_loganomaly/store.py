@@ -5,8 +5,9 @@ Tables (schema version 1):
 - `source`: one row per input stream, identified by the SHA-256 of its first bytes
   (`fingerprint` over `fp_len` bytes of the decompressed stream), with the byte `offset` up to
   which its lines are stored, line and malformed-line counts and the RFC 3164 year state.
-- `host(id, name)`, `template(id, template, seed, count, first_seen, last_seen)`,
-  `example(template, line)` (up to `EXAMPLES` raw lines per template).
+- `host(id, name)`, `template(id, template, seed)`, `example(template, line)` (up to `EXAMPLES`
+  raw lines per template). Counts and first/last seen are not kept beside the events (derived
+  state that every line would have to update): `templates()` reads them from the event index.
 - `event(ts, host, template)`: one row per parsed line; `ts` in epoch seconds (UTC).
 - `malformed(source, offset, reason, line)`: a sample of the lines that could not be parsed.
 - `template_group(template, grp)`: written by `vmwatch logs groups`.
@@ -50,10 +51,7 @@ CREATE TABLE host(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE template(
     id INTEGER PRIMARY KEY,
     template TEXT NOT NULL,
-    seed TEXT NOT NULL,
-    count INTEGER NOT NULL DEFAULT 0,
-    first_seen REAL,
-    last_seen REAL
+    seed TEXT NOT NULL
 );
 CREATE TABLE example(template INTEGER NOT NULL, line TEXT NOT NULL);
 CREATE INDEX example_template ON example(template);
@@ -89,9 +87,6 @@ class Batch:
     events: list[tuple[float, int, int]] = dataclasses.field(default_factory=list)
     new_hosts: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     templates: list[TemplateState] = dataclasses.field(default_factory=list)
-    counts: dict[int, int] = dataclasses.field(default_factory=dict)
-    first: dict[int, float] = dataclasses.field(default_factory=dict)
-    last: dict[int, float] = dataclasses.field(default_factory=dict)
     examples: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     malformed: list[tuple[int, str, str]] = dataclasses.field(default_factory=list)
 
@@ -234,7 +229,14 @@ class Store:
 
     def templates(self) -> list[tuple[int, str, int, float | None, float | None]]:
         """(id, template, count, first_seen, last_seen) of every template, by id."""
-        return list(self.db.execute("SELECT id, template, count, first_seen, last_seen FROM template ORDER BY id"))
+        self.ensure_index()
+        return list(
+            self.db.execute(
+                "SELECT t.id, t.template, coalesce(e.n, 0), e.first, e.last FROM template t LEFT JOIN "
+                "(SELECT template, count(*) AS n, min(ts) AS first, max(ts) AS last FROM event GROUP BY template) e "
+                "ON e.template = t.id ORDER BY t.id"
+            )
+        )
 
     def examples(self, template_id: int) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT line FROM example WHERE template=? ORDER BY rowid", (template_id,))]
@@ -288,15 +290,6 @@ class Store:
                     "INSERT INTO template(id, template, seed) VALUES (?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET template=excluded.template",
                     batch.templates,
-                )
-            if batch.counts:
-                db.executemany(
-                    "UPDATE template SET count=count+?, first_seen=coalesce(min(first_seen, ?), ?), "
-                    "last_seen=coalesce(max(last_seen, ?), ?) WHERE id=?",
-                    [
-                        (n, batch.first[t], batch.first[t], batch.last[t], batch.last[t], t)
-                        for t, n in batch.counts.items()
-                    ],
                 )
             if batch.examples:
                 db.executemany("INSERT INTO example(template, line) VALUES (?, ?)", batch.examples)

@@ -10,9 +10,12 @@ drain3 divides by all positions. A message full of variables then still joins it
 Orchestration around it, all explicit (no ini file, no jsonpickle):
 - the program name heads the word sequence (`named[**]:`), so it is part of every template and
   the first branch of the tree;
-- a fast path: the raw message and the masked word sequence are remembered (bounded) with the
-  template they were given, so a known shape costs two dictionary look-ups, not masking and a tree
-  search; the first assignment of a shape is kept;
+- a fast path: the masked word sequence is remembered (bounded) with the template it was given
+  (the first assignment of a shape is kept), and so is the message with every digit read as 0
+  when masking removed all its digits: then any message with that digit shape masks to the same
+  words, so a known shape costs one `str.translate` and one dictionary look-up instead of
+  masking and a tree search (`ssh2`/`eth0`-style words keep their digits and take the full path); the program's digits are
+  shaped too, so a program name with digits 1-9 always takes the full path;
 - state is a list of `TemplateState` rows (id, current template, seed = the words the template
   was created from): the tree is rebuilt exactly by inserting the seeds in id order, so ids and
   templates carry over restarts; `changes()` hands the rows modified since the last call to the
@@ -23,13 +26,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from drain3.drain import Drain, LogCluster
 
 from vmwatch_loganomaly.errors import ConfigError
-from vmwatch_loganomaly.masking import DEFAULT_RULES, PARAM, RULES, Masker
+from vmwatch_loganomaly.masking import DEFAULT_RULES, DIGITS_TO_ZERO, PARAM, RULES, Masker
+
+_DIGIT = re.compile(r"\d")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +46,7 @@ class MiningConfig:
     depth: int = 5
     max_children: int = 100
     mask_rules: tuple[str, ...] = DEFAULT_RULES
-    cache_size: int = 200_000
+    cache_size: int = 50_000
 
     def __post_init__(self) -> None:
         if not 0.0 < self.similarity <= 1.0:
@@ -143,22 +149,19 @@ class TemplateMiner:
         for state in sorted(states):
             self.drain.restore(state)
             self.seeds[state.id] = state.seed
-        self._by_message: dict[str, dict[str, int]] = {}
-        self._by_shape: dict[tuple[str, ...], int] = {}
-        self._cached = 0
+        self._by_digits: dict[bytes, int] = {}  # program + message with every digit read as 0
+        self._by_shape: dict[tuple[str, ...], int] = {}  # masked words (head first)
         self._changed: set[int] = set()
 
     def classify(self, program: str, pid: str, message: str) -> int:
         """The template id of one message (creating or generalising a template when needed)."""
-        head = head_word(program, pid)
-        per_head = self._by_message.get(head)
-        if per_head is None:
-            per_head = self._by_message[head] = {}
-        else:
-            found = per_head.get(message)
-            if found is not None:
-                return found
+        key = f"{program}\n1{message}" if pid else f"{program}\n0{message}"  # no line holds a newline
+        key = key.encode().translate(DIGITS_TO_ZERO)
+        found = self._by_digits.get(key)
+        if found is not None:
+            return found
         words = self.masker.mask_words(message)
+        head = head_word(program, pid)
         if head:
             words.insert(0, head)
         shape = tuple(words)
@@ -170,18 +173,16 @@ class TemplateMiner:
                 self._changed.add(found)
                 if found not in self.seeds:
                     self.seeds[found] = " ".join(words)
-            self._by_shape[shape] = found
-        self._remember(per_head, message, found)
+            self._remember(self._by_shape, shape, found)
+        if not _DIGIT.search(" ".join(words)):
+            # Every digit was masked: any message with the same digit shape masks to these words.
+            self._remember(self._by_digits, key, found)
         return found
 
-    def _remember(self, per_head: dict[str, int], message: str, template_id: int) -> None:
-        self._cached += 1
-        if self._cached > self.config.cache_size:  # bounded memory: forget, re-learn on demand
-            self._by_message.clear()
-            self._by_shape.clear()
-            self._cached = 0
-            return
-        per_head[message] = template_id
+    def _remember(self, cache: dict, key: Any, template_id: int) -> None:
+        if len(cache) >= self.config.cache_size:  # bounded memory: forget, re-learn on demand
+            cache.clear()
+        cache[key] = template_id
 
     def template(self, template_id: int) -> str:
         """The current text of a template (`**` for variables)."""
