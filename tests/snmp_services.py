@@ -14,8 +14,17 @@ from pathlib import Path
 from services import Service, ServiceError, free_port, require_program, wait_for
 
 MIBS = Path(__file__).resolve().parent.parent / "mibs"
-# Tools load VM-MIB from the project's mibs/ folder, the way docs/snmp.md tells users to.
-MIB_OPTIONS = ["-m", "+VM-MIB", "-M", f"+{MIBS}"]
+
+
+def mib_options(directory: Path) -> list[str]:
+    """`-m +VM-MIB -M +mibs:STAND-INS`, as docs/snmp.md tells users: the project's mibs/ first,
+    then vmwatch's stand-ins for the IETF modules Debian does not ship (written into directory)."""
+    from vmwatch_snmp.basemibs import write_stand_ins
+
+    base = directory / "base-mibs"
+    if not base.is_dir():
+        write_stand_ins(base)
+    return ["-m", "+VM-MIB", "-M", f"+{MIBS}:{base}"]
 
 
 class Snmpd(Service):
@@ -108,7 +117,7 @@ class Snmpd(Service):
         a failure raises with the tool's error output and snmpd's log."""
         command = [require_program(program), "-v2c", "-c", community, "-t", str(timeout), "-r", str(retries)]
         if mibs:
-            command += MIB_OPTIONS
+            command += mib_options(self.directory)
         command += [*options, self.target, *oids]
         done = subprocess.run(
             command, check=False, capture_output=True, text=True, timeout=wall, env={**os.environ, **self.environment()}

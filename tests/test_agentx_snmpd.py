@@ -29,7 +29,7 @@ from vmwatch.poller import SnapshotCache
 
 pytestmark = pytest.mark.integration
 
-RAW = ["-On", "-Oe", "-Ox"]  # numeric OIDs and enums, strings in hex
+RAW = ["-On", "-Oe", "-Ox", "-OU"]  # numeric OIDs and enums, strings in hex, no UNITS
 MIB_ROOT = "1.3.6.1.2.1.236"
 
 
@@ -53,8 +53,8 @@ def parse_walk(text: str) -> dict[tuple, tuple[str, object]]:
             out[oid] = (OCTETS, b"")
         elif kind == "Hex-STRING":
             out[oid] = (OCTETS, bytes.fromhex(value))
-        elif kind == "STRING":  # -Ox prints printable strings this way only when empty
-            out[oid] = (OCTETS, value.strip('"').encode())
+        elif kind == "STRING":  # a string net-snmp rendered with the MIB's DISPLAY-HINT
+            out[oid] = (OCTETS, _unhint(oid, value.strip('"')))
         elif kind == "INTEGER":
             out[oid] = (INTEGER, int(value))
         elif kind == "Counter64":
@@ -66,6 +66,22 @@ def parse_walk(text: str) -> dict[tuple, tuple[str, object]]:
         else:
             raise AssertionError(f"unexpected line from net-snmp: {line!r}")
     return out
+
+
+VM_UUID_COLUMN = (1, 3, 6, 1, 2, 1, 236, 1, 4, 1, 3)
+PHYS_ADDRESS_COLUMN = (1, 3, 6, 1, 2, 1, 236, 1, 8, 1, 5)
+
+
+def _unhint(oid: tuple, text: str) -> bytes:
+    """Octets back from net-snmp's rendering of UUIDorZero ("4x-2x-2x-2x-6x") and PhysAddress
+    ("1x:"); it does not zero-pad the hex fields, so each field is padded to its width."""
+    if oid[:-1] == VM_UUID_COLUMN:
+        fields = text.split("-")
+        assert len(fields) == 5, text
+        return b"".join(bytes.fromhex(f.zfill(2 * width)) for f, width in zip(fields, (4, 2, 2, 2, 6)))
+    if oid[:-2] == PHYS_ADDRESS_COLUMN:
+        return bytes(int(octet, 16) for octet in text.split(":")) if text else b""
+    return text.encode()
 
 
 @pytest.fixture
@@ -126,27 +142,76 @@ def test_bulkwalk_over_tcp_equals_the_snapshot(snmpd, agent, snapshot):
 def test_get_of_missing_instances(snmpd, agent):
     registered(agent(snmpd.unix_address), snmpd)
     out = snmpd.tool("snmpget", f"{MIB_ROOT}.1.4.1.2.1", f"{MIB_ROOT}.1.4.1.2.4", f"{MIB_ROOT}.1.11.0",
-                     f"{MIB_ROOT}.1.4.1.17.3", options=["-On"]).stdout.splitlines()
-    assert out[0].endswith('STRING: "web-01"')
+                     f"{MIB_ROOT}.1.4.1.17.3", options=["-On", "-Oe"]).stdout.splitlines()
+    assert out[0].endswith("web-01")
     assert "No Such Instance" in out[1]
     assert "No Such Object" in out[2]  # vmAffectedVMs is accessible-for-notify
     assert "No Such Instance" in out[3]  # vmCpuTime of a shut-off VM
+
+
+def test_names_resolve_with_the_shipped_mib(snmpd, agent, snapshot):
+    registered(agent(snmpd.unix_address), snmpd)
+    out = snmpd.tool("snmpwalk", "VM-MIB::vmName").stdout
+    assert 'VM-MIB::vmName.1 = STRING: web-01' in out
+    out = snmpd.tool("snmpget", "VM-MIB::vmOperState.3", "VM-MIB::vmCpuAffinity.1.1.196610",
+                     "VM-MIB::vmNetworkPhysAddress.1.1").stdout
+    assert "shutdown(11)" in out and "enable(1)" in out and "52:54:0:0:1:1" in out
+
+
+@pytest.mark.parametrize(
+    "table, columns",
+    [
+        ("vmTable", ["vmName", "vmOperState", "vmCurMem", "vmCpuTime"]),
+        ("vmCpuTable", ["vmCpuCoreTime"]),
+        ("vmCpuAffinityTable", ["vmCpuAffinity"]),
+        ("vmStorageTable", ["vmStorageResourceID", "vmStorageReadOctets", "vmStorageWriteLatency"]),
+        ("vmNetworkTable", ["vmNetworkIfIndex", "vmNetworkModel"]),
+    ],
+)
+def test_snmptable_of_each_table(snmpd, agent, snapshot, table, columns):
+    registered(agent(snmpd.unix_address), snmpd)
+    out = snmpd.tool("snmptable", f"VM-MIB::{table}", options=["-Cf", "|", "-Ci", "-OX", "-Oe", "-OU"]).stdout
+    rows = [line.split("|") for line in out.splitlines()[2:] if line.strip()]
+    header = rows.pop(0)
+    assert all(c in header for c in columns), header
+    expected = expected_instances(snapshot)
+    entry = {"vmTable": 4, "vmCpuTable": 5, "vmCpuAffinityTable": 6, "vmStorageTable": 7, "vmNetworkTable": 8}[table]
+    row_indexes = sorted({oid[len(VM) + 3:] for oid in expected if oid[len(VM)] == entry})
+    assert len(rows) == len(row_indexes)
+    for column in columns:
+        position = header.index(column)
+        for row, index in zip(rows, row_indexes):
+            cell = row[position]
+            number = _column_number(table, column)
+            kind, value = expected.get(VM + (entry, 1, number) + index, (None, None))
+            if value is None:
+                assert cell in ("", "?"), (column, index, cell)
+            elif kind == OCTETS:
+                assert cell == value.decode(), (column, index)
+            else:
+                assert int(cell) == value, (column, index)
+
+
+def _column_number(table: str, column: str) -> int:
+    from vmwatch_mib.objects import BY_NAME
+
+    return BY_NAME[column].oid[-1]
 
 
 def test_set_of_an_enable_object_and_not_writable(snmpd, agent):
     exporter = agent(snmpd.unix_address)
     registered(exporter, snmpd)
     bulk = f"{MIB_ROOT}.1.10.0"
-    assert "INTEGER: 2" in snmpd.tool("snmpget", bulk, options=["-On"]).stdout
-    snmpd.tool("snmpset", bulk, "i", "1", community="private", options=["-On"])
-    assert "INTEGER: 1" in snmpd.tool("snmpget", bulk, options=["-On"]).stdout
+    assert "INTEGER: 2" in snmpd.tool("snmpget", bulk, options=["-On", "-Oe"]).stdout
+    snmpd.tool("snmpset", bulk, "i", "1", community="private", options=["-On", "-Oe"])
+    assert "INTEGER: 1" in snmpd.tool("snmpget", bulk, options=["-On", "-Oe"]).stdout
     assert exporter.switches.bulk is True
     done = snmpd.tool("snmpset", f"{MIB_ROOT}.1.4.1.2.1", "s", "renamed", community="private", check=False)
     assert done.returncode != 0 and "notWritable" in done.stderr
     done = snmpd.tool("snmpset", bulk, "i", "3", community="private", check=False)
     assert done.returncode != 0 and "wrongValue" in done.stderr
-    assert "INTEGER: 1" in snmpd.tool("snmpget", bulk, options=["-On"]).stdout
-    assert 'STRING: "web-01"' in snmpd.tool("snmpget", f"{MIB_ROOT}.1.4.1.2.1", options=["-On"]).stdout
+    assert "INTEGER: 1" in snmpd.tool("snmpget", bulk, options=["-On", "-Oe"]).stdout
+    assert "web-01" in snmpd.tool("snmpget", f"{MIB_ROOT}.1.4.1.2.1", options=["-On", "-Oe"]).stdout
 
 
 def test_snmpd_restart_re_registers_within_seconds(snmpd, agent, snapshot):
@@ -165,10 +230,10 @@ def test_stopped_subagent_leaves_no_such_object_and_snmpd_running(snmpd, agent):
     exporter = agent(snmpd.unix_address)
     registered(exporter, snmpd)
     exporter.stop()
-    out = snmpd.tool("snmpget", f"{MIB_ROOT}.1.4.1.2.1", options=["-On"]).stdout
+    out = snmpd.tool("snmpget", f"{MIB_ROOT}.1.4.1.2.1", options=["-On", "-Oe"]).stdout
     assert "No Such Object" in out
     assert snmpd.alive()
-    assert "Timeticks" in snmpd.tool("snmpget", "1.3.6.1.2.1.1.3.0", options=["-On"], mibs=False).stdout
+    assert "Timeticks" in snmpd.tool("snmpget", "1.3.6.1.2.1.1.3.0", options=["-On", "-Oe"], mibs=False).stdout
 
 
 SUBAGENT_SCRIPT = """
