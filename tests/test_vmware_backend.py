@@ -4,7 +4,10 @@ session expiry, vcsim killed and restarted, TLS verification, and the Prometheus
 
 from __future__ import annotations
 
+import os
 import queue
+import signal
+import time
 import uuid
 
 import pytest
@@ -173,6 +176,27 @@ def test_session_expiry_is_unavailable_then_recovers(vcenter, backend):
     backend.close()
     backend.connect()
     assert len(backend.read()) == 4
+
+
+def test_hung_vcenter_times_out_and_close_does_not_wait(start_vcsim):
+    server = start_vcsim(hosts=1, standalone=0, vms=1)
+    backend = make_backend(server, timeout=2)
+    backend.connect()
+    backend.read()
+    os.kill(server.pid, signal.SIGSTOP)  # accepts connections (kernel backlog), never answers
+    try:
+        started = time.monotonic()
+        with pytest.raises(BackendUnavailable, match="timed out"):
+            backend.read()
+        assert time.monotonic() - started < 10
+        started = time.monotonic()
+        backend.close()
+        assert time.monotonic() - started < 5
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+    backend.connect()
+    assert len(backend.read()) == 1
+    backend.close()
 
 
 def test_wrong_password_is_a_backend_error(vcenter, monkeypatch):

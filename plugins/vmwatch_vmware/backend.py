@@ -23,6 +23,8 @@ from vmwatch_vmware.settings import Settings
 
 log = logging.getLogger(__name__)
 
+CLOSE_WAIT = 3.0  # seconds close() waits for the server to acknowledge the logout
+
 
 class VMwareBackend:
     """Backend for one vCenter or standalone ESXi connection (see vmwatch.backend.Backend)."""
@@ -72,7 +74,9 @@ class VMwareBackend:
             raise
         self._session = session
         if self.events:
-            self._watcher = PowerStateWatcher(session, self._deliver)
+            # the long poll must end well within the socket timeout, or it would read as a failure
+            wait = max(1, min(10, int(self.settings.timeout / 2)))
+            self._watcher = PowerStateWatcher(session, self._deliver, wait_seconds=wait)
             self._watcher.start()
 
     def read(self) -> tuple[Host, ...]:
@@ -88,13 +92,25 @@ class VMwareBackend:
         return map_inventory(inventory, self.accumulator.total)
 
     def close(self) -> None:
-        """Stop the event stream and log out; never raises."""
+        """Stop the event stream and log out; never raises, returns within CLOSE_WAIT seconds.
+
+        Cancelling the long poll and logging out are calls to the server; when it hangs they
+        finish (or time out) in a daemon thread instead of holding up the poller's reconnection.
+        """
         watcher, self._watcher = self._watcher, None
         session, self._session = self._session, None
-        if watcher is not None:
-            watcher.stop()
-        if session is not None:
-            session.close()
+        if watcher is None and session is None:
+            return
+
+        def goodbye() -> None:
+            if watcher is not None:
+                watcher.stop()
+            if session is not None:
+                session.close()
+
+        helper = threading.Thread(target=goodbye, name=f"vmware-close-{self.name}", daemon=True)
+        helper.start()
+        helper.join(CLOSE_WAIT)
 
     # --- perf ---------------------------------------------------------------------------------
 
