@@ -355,3 +355,20 @@ def test_packaged_snippet_on_top_of_debians_stock_access_lines(tmp_path, agent, 
         assert done.returncode != 0  # `public` stays read-only
     finally:
         daemon.stop()
+
+
+def test_one_context_per_hypervisor_is_registered_with_snmpd(snmpd, snapshot):
+    reset_process_switches()
+    cache = SnapshotCache()
+    cache.publish(snapshot)
+    exporter = AgentXExporter({"master": snmpd.unix_address, "contexts": True})
+    exporter.start(cache)
+    try:
+        registered(exporter, snmpd)
+        cache.publish(sample_snapshot("kvm2"))  # a host that appears later
+        wait_for(lambda: exporter.client.session.registered == {None, b"kvm1", b"kvm2"}, 5,
+                 "both contexts to be registered", snmpd)
+        assert walk(snmpd) == expected_instances(snapshot)  # the default context: the first host
+    finally:
+        exporter.stop()
+        reset_process_switches()
