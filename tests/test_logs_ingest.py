@@ -19,7 +19,7 @@ from vmwatch_loganomaly.simulate import SimConfig, write
 from vmwatch_loganomaly.store import SCHEMA_VERSION, Store
 from vmwatch_loganomaly.templates import MiningConfig
 
-OPTS = IngestOptions(tz="UTC", year=2015, batch_lines=1000)
+OPTS = IngestOptions(tz="UTC", year=2015, batch_bytes=100_000)
 N = 50_000
 
 
@@ -88,18 +88,28 @@ def test_malformed_lines_are_counted_and_sampled(tmp_path):
     path.write_text("".join(good.format(i, i) if i % 3 else f"garbage {i}\n" for i in range(9)) + "\n\n")
     db = tmp_path / "s.db"
     result = ingest(db, [str(path)], IngestOptions(tz="UTC", year=2015, malformed_samples=2))[0]
-    assert (result.lines, result.malformed) == (9, 3)
+    assert (result.lines, result.malformed) == (11, 3)  # two blank lines: lines, but not malformed
     with Store.open(db, create=False) as s:
         sample = s.malformed_sample()
-        assert [line for _, _, _, line in sample] == ["garbage 0", "garbage 3"]
+        assert [(number, text) for _, number, _, text in sample] == [(1, "garbage 0"), (4, "garbage 3")]
         assert s.totals()["events"] == 6
+
+
+def test_crlf_and_a_last_line_without_newline(tmp_path):
+    path = tmp_path / "crlf.log"
+    path.write_bytes(b"Sep 26 00:00:01 h a[1]: one\r\nSep 26 00:00:02 h a[1]: two")
+    db = tmp_path / "s.db"
+    assert ingest(db, [str(path)], OPTS)[0].lines == 2
+    with Store.open(db, create=False) as s:
+        examples = [line for tid, *_ in s.templates() for line in s.examples(tid)]
+        assert examples == ["Sep 26 00:00:01 h a[1]: one", "Sep 26 00:00:02 h a[1]: two"]
 
 
 def test_killed_mid_file_resumes_with_nothing_lost_or_doubled(tmp_path, log):
     db = tmp_path / "killed.db"
     code = (
         "import sys; from vmwatch_loganomaly.ingest import IngestOptions, ingest; "
-        f"ingest(sys.argv[1], [sys.argv[2]], IngestOptions(tz='UTC', year=2015, batch_lines=500))"
+        f"ingest(sys.argv[1], [sys.argv[2]], IngestOptions(tz='UTC', year=2015, batch_bytes=50_000))"
     )
     proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(log)], stderr=subprocess.PIPE)
     size = log.stat().st_size

@@ -101,7 +101,7 @@ def _mining(args: argparse.Namespace) -> MiningConfig | None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    options = IngestOptions(tz=args.tz, year=args.year, batch_lines=args.batch_lines)
+    options = IngestOptions(tz=args.tz, year=args.year, batch_bytes=args.batch_bytes)
     started = time.monotonic()
     results = ingest(args.store, args.files, options, _mining(args), progress=not args.quiet)
     elapsed = time.monotonic() - started
@@ -317,7 +317,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     with_format(p)
     p.add_argument("--tz", help="time zone of timestamps without one (IANA name or UTC; default: local)")
     p.add_argument("--year", type=int, help="year of the first RFC 3164 line (default: from the file's mtime)")
-    p.add_argument("--batch-lines", type=int, default=20_000, help="lines per transaction (default: %(default)s)")
+    p.add_argument("--batch-bytes", type=int, default=IngestOptions.batch_bytes,
+                   help="bytes read per transaction (default: %(default)s)")
     p.add_argument("--similarity", type=float, help="Drain similarity threshold, new stores only (default 0.7)")
     p.add_argument("--depth", type=int, help="Drain tree depth, new stores only (default 5)")
     p.add_argument("--mask-rules", help=f"comma-separated masking rules, new stores only (default: {','.join(DEFAULT_RULES)})")

@@ -3,11 +3,12 @@
 Each input stream is identified by the SHA-256 of its first 4 KiB (after decompression), not by
 its name: a rotated or renamed file is recognised, and a file that grew is continued. The byte
 offset up to which its lines are stored is committed in the same transaction as those lines and
-the templates they changed (every `batch_lines` lines), so:
+the templates they changed (every `batch_bytes`, cut at a line end), so:
 - ingesting the same file again stores nothing twice (it resumes at its end);
 - a killed run loses only its uncommitted batch, and the next run resumes at the committed offset
   with the committed templates and year state: nothing lost, nothing counted twice.
-Malformed lines are counted, a sample is kept in the store, and ingestion goes on.
+Malformed lines are counted, a sample is kept in the store (with its line number), and ingestion
+goes on. Line counts include blank lines, so line numbers are those of the file.
 One ingest at a time per store (a lock file beside it); readers are never blocked.
 """
 
@@ -32,6 +33,7 @@ from vmwatch_loganomaly.templates import MiningConfig, TemplateMiner
 
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_SAMPLED_LINE = 2000
+MAX_LINE_BYTES = 1 << 20
 
 
 class IngestError(LogAnomalyError):
@@ -44,7 +46,7 @@ class IngestOptions:
 
     tz: str | None = None  # IANA name, "UTC", or None/"local" for the machine's zone
     year: int | None = None  # None: inferred from the file's modification time (stdin: today)
-    batch_lines: int = 20_000
+    batch_bytes: int = 2 << 20  # bytes per transaction (about 20,000 syslog lines)
     malformed_samples: int = 20
 
 
@@ -196,33 +198,51 @@ class Ingester:
         return stream
 
     def _read(self, stream: BinaryIO, source: Source, result: IngestResult, src: _Input, progress: bool) -> None:
+        """Read `batch_bytes` at a time, cut at the last newline; each batch is one transaction."""
         opts = self.options
         years = YearGuess(self.reference(src), source.year, source.month)
         parse = Parser(self.clock, years).parse
         classify = self.miner.classify
         hosts, examples, full = self.hosts, self.examples, self.full
         bar = _Progress(progress, src.size, src.name)
-        batch = Batch(source)
-        events = batch.events
-        offset = source.offset
-        pending = 0
+        carry = b""
         try:
-            for raw in stream:
-                start = offset
-                offset += len(raw)
-                pending += 1
-                line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                try:
-                    rec = parse(line)
-                except MalformedLine as exc:
-                    if not line.strip():
-                        pending -= 1  # blank lines are neither lines nor malformed
+            while True:
+                data = stream.read(opts.batch_bytes)
+                if data:
+                    data = carry + data if carry else data
+                    cut = data.rfind(b"\n") + 1
+                    if cut == 0 and len(data) < MAX_LINE_BYTES:
+                        carry = data  # no complete line yet
                         continue
-                    source.malformed += 1
-                    result.malformed += 1
-                    if len(batch.malformed) < opts.malformed_samples and source.malformed <= opts.malformed_samples:
-                        batch.malformed.append((start, str(exc), line[:MAX_SAMPLED_LINE]))
+                    cut = cut or len(data)  # a line longer than MAX_LINE_BYTES is cut
+                    data, carry = data[:cut], data[cut:]
+                elif carry:
+                    data, carry = carry, b""  # the last line, without a newline
                 else:
+                    break
+                # A cut at a newline never splits a UTF-8 sequence: decode and split once per batch.
+                text = data.decode("utf-8", "replace")
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n")
+                lines = text.split("\n")
+                if not lines[-1]:
+                    lines.pop()
+                batch = Batch(source)
+                events = batch.events
+                number = source.lines
+                for line in lines:
+                    number += 1
+                    try:
+                        rec = parse(line)
+                    except MalformedLine as exc:
+                        if not line.strip():
+                            continue  # blank lines are not malformed
+                        source.malformed += 1
+                        result.malformed += 1
+                        if source.malformed <= opts.malformed_samples:
+                            batch.malformed.append((number, str(exc), line[:MAX_SAMPLED_LINE]))
+                        continue
                     host = hosts.get(rec.host)
                     if host is None:
                         host = hosts[rec.host] = len(hosts) + 1
@@ -234,15 +254,8 @@ class Ingester:
                         if examples[tid] >= EXAMPLES:
                             full.add(tid)
                         batch.examples.append((tid, line[:MAX_SAMPLED_LINE]))
-                if pending >= opts.batch_lines:
-                    self._commit(batch, years, offset, pending, result)
-                    bar.update(src.position(), result.lines)
-                    batch = Batch(source)
-                    events = batch.events
-                    pending = 0
-            if pending or batch.malformed:
-                self._commit(batch, years, offset, pending, result)
-            bar.update(src.position(), result.lines)
+                self._commit(batch, years, source.offset + len(data), len(lines), result)
+                bar.update(src.position(), result.lines)
         finally:
             bar.close()
 

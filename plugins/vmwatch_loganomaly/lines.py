@@ -172,7 +172,9 @@ class Parser:
     def __init__(self, clock: Clock, years: YearGuess):
         self.clock = clock
         self.years = years
-        self._minutes: dict[str, tuple[int, float]] = {}  # "Mmm dd hh:mm" → (month, epoch)
+        # "Mmm dd hh:mm" → epoch, for the current month of the year state only (cleared when the
+        # month changes, so a hit never needs the year inference).
+        self._minutes: dict[str, float] = {}
 
     def parse(self, line: str) -> LogRecord:
         """One line (without its newline) → `LogRecord`, or `MalformedLine`."""
@@ -181,17 +183,17 @@ class Parser:
         # records are built with tuple.__new__, skipping the NamedTuple's Python-level __new__.
         if len(line) > 16 and line[15] == " " and line[12] == ":":
             minute = self._minutes.get(line[:12])
-            if minute is not None and minute[0] == self.years.month:
+            if minute is not None:
                 sec = line[13:15]
                 parts = line[16:].split(" ", 2)
                 if len(parts) == 3 and sec.isdigit():
                     host, tag, message = parts
                     if host and tag[-1:] == ":" and len(tag) <= MAX_TAG + 1:
                         if tag[-2:-1] != "]":
-                            return tuple.__new__(LogRecord, (minute[1] + int(sec), host, tag[:-1], "", message))
+                            return tuple.__new__(LogRecord, (minute + int(sec), host, tag[:-1], "", message))
                         j = tag.rfind("[")
                         if j > 0:
-                            return tuple.__new__(LogRecord, (minute[1] + int(sec), host, tag[:j], tag[j + 1 : -2], message))
+                            return tuple.__new__(LogRecord, (minute + int(sec), host, tag[:j], tag[j + 1 : -2], message))
         if not line:
             raise MalformedLine("empty line")
         first = line[0]
@@ -209,11 +211,13 @@ class Parser:
         month = MONTHS.get(mon)
         if month is None:
             raise MalformedLine(f"unknown month {mon!r}")
-        minute = self.clock.epoch(self.years.year_for(month), month, int(day), int(hh), int(mm), 0)
-        if line[12] == ":" and line[3] == " ":  # no PRI: cacheable minute prefix
-            if len(self._minutes) > 4096:
-                self._minutes.clear()
-            self._minutes[line[:12]] = (month, minute)
+        state = self.years.year, self.years.month
+        year = self.years.year_for(month)
+        minute = self.clock.epoch(year, month, int(day), int(hh), int(mm), 0)
+        if state != (self.years.year, self.years.month) or len(self._minutes) > 4096:
+            self._minutes.clear()
+        if line[12] == ":" and line[3] == " " and month == self.years.month and year == self.years.year:
+            self._minutes[line[:12]] = minute  # no PRI, and the current month: cacheable
         ts = minute + int(ss) + (float(frac) if frac else 0.0)
         program, pid, message = split_tag(rest)
         return LogRecord(ts, host, program, pid, message)

@@ -9,7 +9,8 @@ Tables (schema version 1):
   raw lines per template). Counts and first/last seen are not kept beside the events (derived
   state that every line would have to update): `templates()` reads them from the event index.
 - `event(ts, host, template)`: one row per parsed line; `ts` in epoch seconds (UTC).
-- `malformed(source, offset, reason, line)`: a sample of the lines that could not be parsed.
+- `malformed(source, line, reason, text)`: a sample of the lines that could not be parsed, with
+  their line numbers.
 - `template_group(template, grp)`: written by `vmwatch logs groups`.
 
 Every batch of lines is written by `commit_batch` in one transaction together with the new source
@@ -56,8 +57,8 @@ CREATE TABLE template(
 CREATE TABLE example(template INTEGER NOT NULL, line TEXT NOT NULL);
 CREATE INDEX example_template ON example(template);
 CREATE TABLE event(ts REAL NOT NULL, host INTEGER NOT NULL, template INTEGER NOT NULL);
-CREATE TABLE malformed(source INTEGER NOT NULL, offset INTEGER NOT NULL, reason TEXT NOT NULL, line TEXT NOT NULL,
-                       PRIMARY KEY(source, offset));
+CREATE TABLE malformed(source INTEGER NOT NULL, line INTEGER NOT NULL, reason TEXT NOT NULL, text TEXT NOT NULL,
+                       PRIMARY KEY(source, line));
 CREATE TABLE template_group(template INTEGER PRIMARY KEY, grp INTEGER NOT NULL);
 """
 # Built after bulk loads rather than maintained row by row during the first ingest.
@@ -244,8 +245,8 @@ class Store:
     def malformed_sample(self, limit: int = 20) -> list[tuple[str, int, str, str]]:
         return list(
             self.db.execute(
-                "SELECT s.name, m.offset, m.reason, m.line FROM malformed m JOIN source s ON s.id=m.source "
-                "ORDER BY m.source, m.offset LIMIT ?",
+                "SELECT s.name, m.line, m.reason, m.text FROM malformed m JOIN source s ON s.id=m.source "
+                "ORDER BY m.source, m.line LIMIT ?",
                 (limit,),
             )
         )
@@ -297,8 +298,8 @@ class Store:
                 db.executemany("INSERT INTO event(ts, host, template) VALUES (?, ?, ?)", batch.events)
             if batch.malformed:
                 db.executemany(
-                    "INSERT OR IGNORE INTO malformed(source, offset, reason, line) VALUES (?, ?, ?, ?)",
-                    [(s.id, off, reason, line) for off, reason, line in batch.malformed],
+                    "INSERT OR IGNORE INTO malformed(source, line, reason, text) VALUES (?, ?, ?, ?)",
+                    [(s.id, number, reason, text) for number, reason, text in batch.malformed],
                 )
             db.execute(
                 "UPDATE source SET offset=?, lines=?, malformed=?, year=?, month=?, updated=? WHERE id=?",

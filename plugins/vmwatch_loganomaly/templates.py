@@ -14,8 +14,8 @@ Orchestration around it, all explicit (no ini file, no jsonpickle):
   (the first assignment of a shape is kept), and so is the message with every digit read as 0
   when masking removed all its digits: then any message with that digit shape masks to the same
   words, so a known shape costs one `str.translate` and one dictionary look-up instead of
-  masking and a tree search (`ssh2`/`eth0`-style words keep their digits and take the full path); the program's digits are
-  shaped too, so a program name with digits 1-9 always takes the full path;
+  masking and a tree search (`ssh2`/`eth0`-style words keep their digits and take the full path;
+  the program name is matched exactly);
 - state is a list of `TemplateState` rows (id, current template, seed = the words the template
   was created from): the tree is rebuilt exactly by inserting the seeds in id order, so ids and
   templates carry over restarts; `changes()` hands the rows modified since the last call to the
@@ -149,18 +149,29 @@ class TemplateMiner:
         for state in sorted(states):
             self.drain.restore(state)
             self.seeds[state.id] = state.seed
-        self._by_digits: dict[bytes, int] = {}  # program + message with every digit read as 0
+        # program → message with every digit read as 0 → template id (with and without a pid)
+        self._by_digits_pid: dict[str, dict[bytes, int]] = {}
+        self._by_digits_nopid: dict[str, dict[bytes, int]] = {}
+        self._cached = 0
         self._by_shape: dict[tuple[str, ...], int] = {}  # masked words (head first)
         self._changed: set[int] = set()
 
     def classify(self, program: str, pid: str, message: str) -> int:
         """The template id of one message (creating or generalising a template when needed)."""
-        key = f"{program}\n1{message}" if pid else f"{program}\n0{message}"  # no line holds a newline
-        key = key.encode().translate(DIGITS_TO_ZERO)
-        found = self._by_digits.get(key)
-        if found is not None:
-            return found
+        per_program = (self._by_digits_pid if pid else self._by_digits_nopid).get(program)
+        key = message.encode().translate(DIGITS_TO_ZERO)
+        if per_program is not None:
+            found = per_program.get(key)
+            if found is not None:
+                return found
         words = self.masker.mask_words(message)
+        if not _DIGIT.search(" ".join(words)):
+            # Every digit was masked: any message with the same digit shape masks to these words.
+            if per_program is None:
+                per_program = (self._by_digits_pid if pid else self._by_digits_nopid).setdefault(program, {})
+            cacheable = True
+        else:
+            cacheable = False
         head = head_word(program, pid)
         if head:
             words.insert(0, head)
@@ -174,14 +185,18 @@ class TemplateMiner:
                 if found not in self.seeds:
                     self.seeds[found] = " ".join(words)
             self._remember(self._by_shape, shape, found)
-        if not _DIGIT.search(" ".join(words)):
-            # Every digit was masked: any message with the same digit shape masks to these words.
-            self._remember(self._by_digits, key, found)
+        if cacheable:
+            self._remember(per_program, key, found)  # type: ignore[arg-type]
         return found
 
     def _remember(self, cache: dict, key: Any, template_id: int) -> None:
-        if len(cache) >= self.config.cache_size:  # bounded memory: forget, re-learn on demand
-            cache.clear()
+        self._cached += 1
+        if self._cached > self.config.cache_size:  # bounded memory: forget, re-learn on demand
+            self._by_shape.clear()
+            for table in (self._by_digits_pid, self._by_digits_nopid):
+                for per_program in table.values():
+                    per_program.clear()
+            self._cached = 0
         cache[key] = template_id
 
     def template(self, template_id: int) -> str:
