@@ -673,3 +673,19 @@ def test_ipv6_loopback(key_files, cache, tools_env):
         assert parse_walk(done.stdout) == expected_instances(cache.snapshots()[0])
     finally:
         server.stop()
+
+
+def test_getbulk_non_repeaters_repetitions_and_end_of_mib(agent, tools_env):
+    """RFC 3416 4.2.3: N non-repeaters once, then R columns interleaved; endOfMibView repeats."""
+    done = run("snmpbulkget", [*V2C, "-On", "-Cn1", "-Cr3", target(agent), ".1.3.6.1.2.1.1.3", f"{VM_MIB}.1.4.1.2"], tools_env)
+    assert done.returncode == 0, done.stderr
+    names = [line.split(" = ")[0] for line in done.stdout.splitlines()]
+    assert names == [".1.3.6.1.2.1.1.3.0", f"{VM_MIB}.1.4.1.2.1", f"{VM_MIB}.1.4.1.2.2", f"{VM_MIB}.1.4.1.2.5"]
+    engine = ".1.3.6.1.6.3.10.2.1"  # snmpEngine: the last objects of this agent
+    done = run("snmpbulkget", [*V2C, "-On", "-Cn0", "-Cr3", target(agent), f"{engine}.3.0", f"{VM_MIB}.1.10.0"], tools_env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(" = ")[0] for line in lines] == [
+        f"{engine}.4.0", f"{engine}.1.0", f"{engine}.4.0", f"{engine}.2.0", f"{engine}.4.0", f"{engine}.3.0"
+    ]
+    assert all("past the end of the MIB tree" in lines[i] for i in (2, 4))
