@@ -37,7 +37,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+# Measure the code of the checkout this file is in (also a clean clone of it), whatever vmwatch
+# happens to be installed: its packages go first on the path, here and in the vmwatch process.
+CODE_PATHS = [str(ROOT), str(ROOT / "plugins"), str(ROOT / "exporters")]
+sys.path[:0] = [str(ROOT / "tests"), *CODE_PATHS]
+os.environ["PYTHONPATH"] = os.pathsep.join(CODE_PATHS + [p for p in [os.environ.get("PYTHONPATH")] if p])
 
 from services import Libvirtd, Service, ServiceError, free_port, require_program, wait_for
 
@@ -276,8 +280,9 @@ def render_markdown(result: dict) -> str:
             f"Run {result['date']} on {info['cpu_model']} ({info['nproc']} CPUs, {info['memory_gib']} GiB), "
             f"{info['os']}, kernel {info['kernel']}, Python {info['python']}, libvirt {info['libvirt']}, "
             f"{PEER} {info['peer_version']}, vmwatch {info['vmwatch_version']} (commit {info['commit']}"
-            f"{' with uncommitted changes to ' + ', '.join(line[3:] for line in info['uncommitted']) if info.get('uncommitted') else ''}), "
-            f"prometheus-client {info['prometheus_client']}."
+            f"{' with uncommitted changes to ' + ', '.join(line.split(None, 1)[-1] for line in info['uncommitted']) if info.get('uncommitted') else ''}), "
+            f"prometheus-client {info['prometheus_client']}. Load average (1 min) "
+            f"{info['loadavg_at_start']:.1f} at the start, {info.get('loadavg_at_end', math.nan):.1f} at the end."
         ),
         (
             f"Settings: {result['settings']['scrapes']} measured scrapes per exporter per size "
@@ -454,8 +459,9 @@ def judge_goals(result: dict) -> list[dict]:
         {
             "goal": f"vmwatch RSS under {GOAL_RSS_MB:g} MB at {GOAL_SIZE} domains",
             "verdict": "unknown" if hwm is None else ("met" if hwm / 1024 < GOAL_RSS_MB else "missed"),
-            "detail": f"peak (VmHWM) {_mb(hwm)} MB, at the end (VmRSS) {_mb(ours['rss_kib'])} MB; "
-            f"peer {_mb(peer['hwm_kib'])} / {_mb(peer['rss_kib'])} MB",
+            "detail": f"peak (VmHWM) {_mb(hwm)} MB, at the end (VmRSS) {_mb(ours['rss_kib'])} MB"
+            + (f", {GOAL_RSS_MB - hwm / 1024:+.1f} MB to the limit" if hwm is not None else "")
+            + f"; peer {_mb(peer['hwm_kib'])} / {_mb(peer['rss_kib'])} MB",
         }
     )
     return goals
@@ -525,6 +531,7 @@ def machine_info() -> dict:
         ).splitlines(),
         "prometheus_client": _dist_version("prometheus-client"),
         "loadavg_at_start": os.getloadavg()[0],
+        "vmwatch_code": _run([sys.executable, "-c", "import vmwatch; print(vmwatch.__file__)"]),
     }
 
 
@@ -663,7 +670,9 @@ def start_peer(directory: Path, uri: str) -> Exporter:
     return Exporter(PEER, service, url)
 
 
-def start_vmwatch(directory: Path, uri: str, refresh_interval: float, domains: int) -> Exporter:
+def start_vmwatch(
+    directory: Path, uri: str, refresh_interval: float, domains: int, use_gzip: bool
+) -> Exporter:
     port = free_port()
     state = directory / "vmwatch-state"
     config = directory / "vmwatch.toml"
@@ -687,7 +696,8 @@ def start_vmwatch(directory: Path, uri: str, refresh_interval: float, domains: i
     url = f"http://127.0.0.1:{port}/metrics"
 
     def all_vms_seen() -> bool:
-        return parse_exposition(scrape(url, False).decode()).vms >= domains
+        # asked like the measured scrapes: an uncompressed 7 MB body would raise vmwatch's peak RSS
+        return parse_exposition(scrape(url, use_gzip).decode()).vms >= domains
 
     wait_for(all_vms_seen, 120, f"vmwatch to expose {domains} VMs", service)
     return Exporter(VMWATCH, service, url)
@@ -700,7 +710,7 @@ def measure_size(args, directory: Path, daemon: BenchLibvirtd, domains: int, mib
     run_dir.mkdir()
     exporters = []
     try:
-        exporters.append(start_vmwatch(run_dir, daemon.uri, args.refresh_interval, domains))
+        exporters.append(start_vmwatch(run_dir, daemon.uri, args.refresh_interval, domains, args.gzip))
         exporters.append(start_peer(run_dir, daemon.uri))
         samples = {e.name: {"latency": [], "cpu": [], "libvirtd_cpu": [], "window": []} for e in exporters}
         bodies: dict[str, bytes] = {}
@@ -789,7 +799,7 @@ def measure_idle(
     window = time.monotonic() - t0
     c1 = {e.name: cpu_seconds(e.service.pid) for e in exporters}
     lv1 = cpu_seconds(daemon.pid)
-    after = refresh_of(scrape(ours.url, False))
+    after = refresh_of(scrape(ours.url, args.gzip))
     if after is not None:
         refreshes[after[0]] = after[1:]
     count = after[0] - before[0] if before is not None and after is not None else None
@@ -891,11 +901,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", help="keep the temporary directory (logs, last bodies)"
     )
+    parser.add_argument(
+        "--from-json", type=Path, help="measure nothing: render (and write to --docs) a saved result file"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.from_json is not None:
+        result = json.loads(args.from_json.read_text())
+        for size in result["sizes"]:
+            add_totals(size)
+        result["goals"] = judge_goals(result)
+        publish(result, args.docs)
+        return 0
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
 
     def log(message: str) -> None:
@@ -945,6 +965,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(directory, ignore_errors=True)
     result["elapsed_s"] = time.monotonic() - started
+    result["machine"]["loadavg_at_end"] = os.getloadavg()[0]
     if result["sizes"]:
         result["mib_coverage"] = result["sizes"][-1]["mib_coverage"]
     result["goals"] = judge_goals(result)
@@ -953,14 +974,19 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out / f"scrape_libvirt-{stamp}.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
+    log(f"results: {out}")
+    publish(result, args.docs)
+    return 0
+
+
+def publish(result: dict, docs: Path | None) -> None:
+    """Print the markdown section and put it into `docs` between the results markers."""
     section = render_markdown(result)
     print(section)
-    log(f"results: {out}")
-    if args.docs is not None:
-        document = args.docs.read_text() if args.docs.exists() else "# Benchmarks\n"
-        args.docs.write_text(replace_results(document, section))
-        log(f"updated {args.docs}")
-    return 0
+    if docs is not None:
+        document = docs.read_text() if docs.exists() else "# Benchmarks\n"
+        docs.write_text(replace_results(document, section))
+        print(f"updated {docs}", file=sys.stderr)
 
 
 if __name__ == "__main__":
