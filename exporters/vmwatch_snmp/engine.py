@@ -12,7 +12,6 @@ import time
 
 from pysnmp.carrier.asyncio.dgram import udp, udp6
 from pysnmp.entity import config, engine
-from pysnmp.proto import rfc1902
 from pysnmp.proto.mpmod.rfc2576 import SnmpV1MessageProcessingModel
 
 from vmwatch_snmp.access import WRITE_COMMUNITY_NAME, read_community_name
@@ -53,10 +52,15 @@ MAX_MESSAGE_SIZE = 65507
 
 def build_engine(settings: AgentSettings) -> engine.SnmpEngine:
     """An engine with our engine ID, every community and user, and no SNMPv1."""
-    snmp_engine = engine.SnmpEngine(
-        snmpEngineID=rfc1902.OctetString(settings.engine_id), maxMessageSize=MAX_MESSAGE_SIZE
+    # The engine ID is set after construction: given to SnmpEngine(), pysnmp would keep
+    # snmpEngineBoots in a file under the world-writable temp directory (/tmp/__pysnmp/...),
+    # which another local user could pre-create. Boots come from the clock instead.
+    snmp_engine = engine.SnmpEngine(maxMessageSize=MAX_MESSAGE_SIZE)
+    engine_id, boots = snmp_engine.get_mib_builder().import_symbols(
+        "__SNMP-FRAMEWORK-MIB", "snmpEngineID", "snmpEngineBoots"
     )
-    (boots,) = snmp_engine.get_mib_builder().import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineBoots")
+    engine_id.syntax = engine_id.syntax.clone(settings.engine_id)
+    snmp_engine.snmpEngineID = engine_id.syntax
     boots.syntax = boots.syntax.clone(engine_boots())
     snmp_engine.message_processing_subsystems.pop(SnmpV1MessageProcessingModel.MESSAGE_PROCESSING_MODEL_ID)
     for i, community in enumerate(settings.communities):
