@@ -137,7 +137,7 @@ def render(result: dict) -> str:
             f"{refresh['count']} background reads | inside every scrape |"
         ),
         (
-            f"| refresh while nothing else runs, median (max) | {_ms(alone['median'])} ({_ms(alone['max'])}), "
+            f"| refresh before the peer starts, median (max) | {_ms(alone['median'])} ({_ms(alone['max'])}), "
             f"{alone['count']} background reads | |"
         ),
         f"| RSS after the run | {v['rss_mib']:.0f} MiB | {p['rss_mib']:.0f} MiB |",
@@ -156,7 +156,7 @@ def render(result: dict) -> str:
     ]
     for n, part in enumerate(result.get("refresh_breakdown", []), 1):
         lines.append(
-            f"Steady read {n} in one process, nothing else running: PropertyCollector {_ms(part['inventory'])}, "
+            f"Steady read {n} in the benchmark process, before the exporters start: PropertyCollector {_ms(part['inventory'])}, "
             f"QueryPerf {_ms(part['perf'])}, mapping {_ms(part['mapping'])}, total {_ms(part['total'])}."
         )
     if result.get("refresh_breakdown"):
