@@ -192,6 +192,10 @@ def test_hung_vcenter_times_out_and_close_does_not_wait(start_vcsim):
         started = time.monotonic()
         backend.close()
         assert time.monotonic() - started < 5
+        started = time.monotonic()
+        with pytest.raises(BackendUnavailable, match="timed out"):
+            backend.connect()  # the login itself must not hang either
+        assert time.monotonic() - started < 10
     finally:
         os.kill(server.pid, signal.SIGCONT)
     backend.connect()

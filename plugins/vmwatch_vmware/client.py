@@ -80,6 +80,26 @@ def ssl_context(settings: Settings) -> ssl.SSLContext | None:
     return ssl.create_default_context(cafile=settings.ca_file)
 
 
+def probe(settings: Settings) -> None:
+    """GET /sdk/vimServiceVersions.xml within `timeout`, with the login's TLS settings.
+
+    SmartConnect fetches this document first without any timeout, so a vCenter that accepts
+    connections but never answers would hang the login forever; asking first, with a timeout,
+    turns that into BackendUnavailable (and a bad certificate into a clear BackendError).
+    """
+    if settings.protocol == "https":
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            settings.host, settings.port, timeout=settings.timeout, context=ssl_context(settings)
+        )
+    else:
+        conn = http.client.HTTPConnection(settings.host, settings.port, timeout=settings.timeout)
+    try:
+        conn.request("GET", "/sdk/vimServiceVersions.xml")
+        conn.getresponse().read()
+    finally:
+        conn.close()
+
+
 def property_sets(objects: Iterable[Any]) -> dict[str, dict[str, dict[str, Any]]]:
     """ObjectContent list → {type name: {managed object id: {property path: value}}}.
 
@@ -122,6 +142,8 @@ class Session:
     def open(cls, settings: Settings, password: str) -> Session:
         """Log in; BackendUnavailable when the server cannot be reached."""
         where = f"{settings.host}:{settings.port}"
+        with api_errors("reaching the SDK", where):
+            probe(settings)
         with api_errors("login", where):
             si = SmartConnect(
                 protocol=settings.protocol,
