@@ -284,6 +284,7 @@ def render_markdown(result: dict) -> str:
             f"prometheus-client {info['prometheus_client']}. Load average (1 min) "
             f"{info['loadavg_at_start']:.1f} at the start, {info.get('loadavg_at_end', math.nan):.1f} at the end."
         ),
+        "",
         (
             f"Settings: {result['settings']['scrapes']} measured scrapes per exporter per size "
             f"({result['settings']['scrapes_at_1000']} at {GOAL_SIZE}), {result['settings']['warmup']} warm-up, "
@@ -294,7 +295,7 @@ def render_markdown(result: dict) -> str:
             + "."
         ),
         "",
-        "### Per scrape",
+        "#### Per scrape",
         "",
         (
             "| domains | exporter | VMs exposed | series | families | latency median ms | p95 ms "
@@ -313,7 +314,7 @@ def render_markdown(result: dict) -> str:
             )
     lines += [
         "",
-        "### Ratios (vmwatch / peer; below 1 means vmwatch is faster or smaller)",
+        "#### Ratios (vmwatch / peer; below 1 means vmwatch is faster or smaller)",
         "",
         (
             "| domains | latency median | latency p95 | exporter CPU/scrape (mean) | libvirtd CPU/scrape "
@@ -329,7 +330,7 @@ def render_markdown(result: dict) -> str:
         )
     lines += [
         "",
-        "### vmwatch scrapes that ran during one of its refreshes",
+        "#### vmwatch scrapes that ran during one of its refreshes",
         "",
         (
             "A refresh (read of libvirt in a worker thread) holds the GIL most of the time, so a scrape "
@@ -350,7 +351,7 @@ def render_markdown(result: dict) -> str:
         )
     lines += [
         "",
-        "### Background cost (nobody scraping)",
+        "#### Background cost (nobody scraping)",
         "",
         (
             "vmwatch reads libvirt on its refresh interval, not per scrape, so its scrape numbers above leave "
@@ -376,7 +377,7 @@ def render_markdown(result: dict) -> str:
             f"| {_num(b['total_15s']['vmwatch_refresh_as_scrape'])} "
             f"| {_num(b['total_15s']['peer'])} ({_num(b['total_15s']['peer_with_libvirtd'])}) |"
         )
-    lines += ["", "### Goals", ""]
+    lines += ["", "#### Goals", ""]
     lines += [f"- {g['verdict']}: {g['goal']} — {g['detail']}" for g in result["goals"]]
     coverage = result.get("mib_coverage")
     if coverage:
