@@ -474,9 +474,11 @@ def test_state_tracker_reports_changes_after_priming():
     assert (change.host, change.uuid, change.name) == ("esx01", uuid.UUID(VM_UUID), "web-1")
     assert (change.previous, change.new, change.time) == (OperState.RUNNING, OperState.SHUTDOWN, 3.0)
     new_vm = {**vm, "config.instanceUuid": str(uuid.UUID(int=7)), "name": "new"}
+    assert not tracker.take_rows_changed()  # the priming answer's VMs are not "new"
     assert tracker.apply([ObjectUpdate("enter", "VirtualMachine", "vm-2", new_vm)], 4.0) == []
+    assert tracker.take_rows_changed() and not tracker.take_rows_changed()
     assert tracker.apply([ObjectUpdate("leave", "VirtualMachine", "vm-1")], 5.0) == []
-    assert "vm-1" not in tracker.vms
+    assert "vm-1" not in tracker.vms and tracker.take_rows_changed()
 
 
 def test_object_updates_from_an_update_set():

@@ -38,6 +38,7 @@ class VMwareBackend:
         self._watcher: PowerStateWatcher | None = None
         self._counters: dict[str, int] = {}
         self._listeners: list[Callable[[StateChange], None]] = []
+        self._resyncs: list[Callable[[], None]] = []
         self._lock = threading.Lock()
 
     # --- event feed ---------------------------------------------------------------------------
@@ -46,6 +47,21 @@ class VMwareBackend:
         """Call `listener(change)` for every power-state change (from the watcher thread). Thread-safe."""
         with self._lock:
             self._listeners.append(listener)
+
+    def on_resync(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` when a read is due now: VMs or hosts appeared or left, or the
+        event stream was lost. Thread-safe; called from the watcher thread."""
+        with self._lock:
+            self._resyncs.append(callback)
+
+    def _resync(self) -> None:
+        with self._lock:
+            callbacks = list(self._resyncs)
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("%s: resync callback %r failed", self.name, callback)
 
     def _deliver(self, changes: list[StateChange]) -> None:
         with self._lock:
@@ -76,7 +92,7 @@ class VMwareBackend:
         if self.events:
             # the long poll must end well within the socket timeout, or it would read as a failure
             wait = max(1, min(10, int(self.settings.timeout / 2)))
-            self._watcher = PowerStateWatcher(session, self._deliver, wait_seconds=wait)
+            self._watcher = PowerStateWatcher(session, self._deliver, wait_seconds=wait, resync=self._resync)
             self._watcher.start()
 
     def read(self) -> tuple[Host, ...]:

@@ -3,7 +3,8 @@
 `PowerStateWatcher` runs one thread per connection: its own PropertyCollector, a filter on a
 ContainerView of every VM (power state, connection state, guest state, identity, host) and host
 (name), and a WaitForUpdatesEx long poll. Updates go through `StateTracker` (pure: updates →
-`StateChange`s, no I/O), and each change is handed to the listener the backend gave.
+`StateChange`s, no I/O), and each change is handed to the listener the backend gave. When VMs
+or hosts appear or leave, or the stream fails, the `resync` callback asks for a read at once.
 
 The first answer (version "") describes the whole inventory: it primes the tracker and yields no
 events. VMs that appear later are new rows, not state changes (the VM-MIB has no "created"
@@ -92,6 +93,7 @@ class StateTracker:
         self.vms: dict[str, dict[str, Any]] = {}
         self.hosts: dict[str, dict[str, Any]] = {}
         self.primed = False
+        self.rows_changed = False  # a VM or host appeared or left since the last `take_rows_changed`
 
     def _state(self, props: Mapping[str, Any]) -> OperState:
         return oper_state(
@@ -105,6 +107,8 @@ class StateTracker:
         changes: list[StateChange] = []
         for update in updates:
             table = self.vms if update.obj_type == "VirtualMachine" else self.hosts
+            if update.kind in ("enter", "leave") and self.primed:
+                self.rows_changed = True
             if update.kind == "leave":
                 table.pop(update.ref, None)
                 continue
@@ -126,6 +130,11 @@ class StateTracker:
         self.primed = True
         return changes
 
+    def take_rows_changed(self) -> bool:
+        """True once after VMs or hosts appeared or left (a read is then due to show them)."""
+        changed, self.rows_changed = self.rows_changed, False
+        return changed
+
 
 def _moid(ref: Any) -> str | None:
     return None if ref is None else str(getattr(ref, "_moId", ref))
@@ -135,10 +144,15 @@ class PowerStateWatcher:
     """The WaitForUpdatesEx loop of one session, in a daemon thread."""
 
     def __init__(
-        self, session: Any, deliver: Callable[[list[StateChange]], None], wait_seconds: int = 10
+        self,
+        session: Any,
+        deliver: Callable[[list[StateChange]], None],
+        wait_seconds: int = 10,
+        resync: Callable[[], None] = lambda: None,
     ) -> None:
         self.session = session
         self.deliver = deliver
+        self.resync = resync
         self.wait_seconds = wait_seconds
         self.tracker = StateTracker()
         self.failed: BaseException | None = None
@@ -191,10 +205,13 @@ class PowerStateWatcher:
                     self.ready.set()
                     if found:
                         self.deliver(found)
+                    if self.tracker.take_rows_changed():
+                        self.resync()
         except Exception as exc:  # noqa: BLE001  kept for the next read; the thread ends here
             if not self._stop.is_set():
                 self.failed = exc
                 log.warning("%s: power-state stream ended: %s", self.session.where, exc)
+                self.resync()  # the next read reports the loss, and the poller reconnects
         finally:
             self.ready.set()
 
