@@ -61,7 +61,7 @@ _EMBEDDED_TIME = re.compile(
 class Masker:
     """Masks variable words of messages with `**` using the named `rules`, in registry order."""
 
-    def __init__(self, rules: Iterable[str] = DEFAULT_RULES, cache_size: int = 200_000):
+    def __init__(self, rules: Iterable[str] = DEFAULT_RULES, cache_size: int = 50_000):
         names = list(rules)
         unknown = [n for n in names if n not in RULES]
         if unknown:
