@@ -105,11 +105,38 @@ def summarize(runs: list[dict], startup: float) -> dict:
     }
 
 
+def session_microseconds(vms: int) -> float:
+    """µs per GetNext in the session alone (decode, lookup, encode; no sockets, no snmpd): one
+    AgentX GetNext per instance, as snmpd sends them during a walk, after a warm-up walk."""
+    from vmwatch_agentx import codec
+    from vmwatch_agentx.pdu import GetNext, Response, SearchRange
+    from vmwatch_agentx.session import Session
+    from vmwatch_mib import NotificationSwitches, build_view
+
+    view = build_view(fleet_snapshot(vms), NotificationSwitches())
+    session = Session(lambda context: view, NotificationSwitches(), network_byte_order=False)
+    opened = codec.decode(session.connect())
+    answer = {"session_id": 1, "network_byte_order": False}
+    register = codec.decode(session.receive_data(codec.encode(
+        Response(transaction_id=opened.transaction_id, packet_id=opened.packet_id, **answer))))
+    session.receive_data(codec.encode(Response(transaction_id=register.transaction_id, packet_id=register.packet_id, **answer)))
+    requests = [
+        codec.encode(GetNext(session_id=1, packet_id=i, network_byte_order=False, ranges=(SearchRange(oid),)))
+        for i, (oid, _) in enumerate(view)
+    ]
+    for request in requests:  # warm-up: encodes every VarBind once
+        session.receive_data(request)
+    started = time.perf_counter()
+    for request in requests:
+        session.receive_data(request)
+    return (time.perf_counter() - started) / len(requests) * 1e6
+
+
 def measure_size(vms: int, runs: int, directory: Path) -> dict:
     snmpd = Snmpd(directory / f"n{vms}", agentx_timeout=5, agentx_retries=2).start()
     try:
         startup = startup_seconds(snmpd, runs)
-        results: dict = {"vms": vms, "client_startup_seconds": startup}
+        results: dict = {"vms": vms, "client_startup_seconds": startup, "session_us_per_getnext": session_microseconds(vms)}
         for program in ("snmpbulkwalk", "snmpwalk"):
             results[f"own_{program}"] = summarize([timed_walk(snmpd, program, ".1", None) for _ in range(runs)], startup)
         reset_process_switches()
@@ -154,6 +181,9 @@ def markdown(report: dict) -> str:
                 f"{r['net_varbinds_per_second']:,.0f} | "
                 f"{r['cpu_snmpd']:.2f} | {r['cpu_vmwatch']:.2f} | {r['cpu_client']:.2f} |"
             )
+    lines.append("")
+    lines.append("Session alone (decode GetNext, look up, encode Response; no I/O), µs per request: " + ", ".join(
+        f"{size['vms']} VMs {size['session_us_per_getnext']:.1f}" for size in report["sizes"]))
     return "\n".join(lines)
 
 

@@ -327,3 +327,37 @@ def test_fast_response_encoder_equals_the_general_one(pdu):
         b"".join(encode_varbind(vb, nbo) for vb in pdu.varbinds),
     )
     assert fast == encode(dataclasses.replace(pdu, sys_up_time=0))
+
+
+@settings(max_examples=300)
+@given(st.one_of(STRATEGIES[PduType.GET_NEXT], any_pdu), st.booleans())
+def test_get_next_fast_path_agrees_with_the_decoder(pdu, corrupt):
+    from vmwatch_agentx.codec import single_get_next
+
+    packet = bytearray(encode(pdu))
+    if corrupt:
+        packet[len(packet) // 2] ^= 0x5A
+    fast = single_get_next(bytes(packet))
+    if fast is None:
+        return
+    decoded = decode(bytes(packet))  # wherever the fast path answers, the decoder must agree
+    assert isinstance(decoded, GetNext) and decoded.context is None and len(decoded.ranges) == 1
+    (r,) = decoded.ranges
+    assert fast == (decoded.session_id, decoded.transaction_id, decoded.packet_id,
+                    decoded.network_byte_order, r.start, r.include, r.end)
+
+
+def test_get_next_fast_path_declines_what_it_does_not_cover():
+    from vmwatch_agentx.codec import single_get_next
+
+    one = GetNext(session_id=1, ranges=(SearchRange((1, 3, 6, 1, 2, 1, 236), (1, 3, 6, 1, 2, 1, 237), True),))
+    assert single_get_next(encode(one)) == (1, 0, 0, True, (1, 3, 6, 1, 2, 1, 236), True, (1, 3, 6, 1, 2, 1, 237))
+    for other in (
+        dataclasses.replace(one, context=b"kvm2"),
+        dataclasses.replace(one, ranges=one.ranges * 2),
+        dataclasses.replace(one, ranges=()),
+        Get(ranges=one.ranges),
+    ):
+        assert single_get_next(encode(other)) is None
+    assert single_get_next(encode(one) + encode(one)) is None  # two packets in one read
+    assert single_get_next(encode(one)[:-4]) is None

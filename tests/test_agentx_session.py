@@ -399,3 +399,29 @@ def test_register_a_context_that_appears_later(session):
     assert register.context == b"kvm2" and register.session_id == SID
     session.receive_data(answer(register))
     assert session.registered == {None, b"kvm2"}
+
+
+def _oids():
+    from hypothesis import strategies as st
+
+    base = st.lists(st.integers(0, 20), max_size=6).map(lambda tail: VM + tuple(tail))
+    return st.one_of(base, st.just(()), st.just(VM[:7]), st.just((1, 3, 6, 1, 2, 1, 237)))
+
+
+def test_get_next_fast_path_answers_exactly_like_the_general_path(views, switches):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    session = make_session(views, switches)
+    open_session(session)
+
+    @settings(max_examples=300, deadline=None)
+    @given(_oids(), _oids(), st.booleans(), st.booleans(), st.integers(0, 2**32 - 1))
+    def check(start, end, include, nbo, packet_id):
+        request = GetNext(session_id=SID, transaction_id=packet_id ^ 1, packet_id=packet_id, network_byte_order=nbo,
+                          ranges=(SearchRange(start, end, include),))
+        packet = codec.encode(request)
+        assert codec.single_get_next(packet) is not None  # the fast path is the one taken
+        assert session.receive_data(packet) == session._on_get_next(request)
+
+    check()

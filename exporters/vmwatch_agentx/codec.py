@@ -432,6 +432,35 @@ def decode_packet(header: Header, packet: bytes) -> Pdu:
         raise
 
 
+def single_get_next(data: bytes) -> tuple[int, int, int, bool, OID, bool, OID] | None:
+    """The walk's hot path: when `data` is exactly one GetNext in the default context with one
+    SearchRange (what snmpd sends for each step of a walk), its (session_id, transaction_id,
+    packet_id, network_byte_order, start, include, end) without building PDU objects. None for
+    anything else, including anything malformed: the caller then uses `Decoder`, which equals
+    this wherever this answers (a property test checks it)."""
+    size = len(data)
+    if size < 28 or data[0] != VERSION or data[1] != PduType.GET_NEXT or data[2] & _CONTEXT:
+        return None
+    nbo = bool(data[2] & _NBO)
+    _, _, _, _, session_id, transaction_id, packet_id, length = _HEADER[nbo].unpack_from(data, 0)
+    if length + HEADER_SIZE != size:
+        return None
+    n_start, prefix_start, include = data[20], data[21], data[22]
+    end_at = 24 + 4 * n_start
+    if end_at + 4 > size:
+        return None
+    n_end, prefix_end = data[end_at], data[end_at + 1]
+    if end_at + 4 + 4 * n_end != size:
+        return None
+    start = _subids(nbo, n_start).unpack_from(data, 24) if n_start else ()
+    if prefix_start:
+        start = (1, 3, 6, 1, prefix_start) + start
+    end = _subids(nbo, n_end).unpack_from(data, end_at + 4) if n_end else ()
+    if prefix_end:
+        end = (1, 3, 6, 1, prefix_end) + end
+    return session_id, transaction_id, packet_id, nbo, start, include != 0, end
+
+
 class Decoder:
     """Turns a byte stream into PDUs: `feed(bytes)` any split of the stream, then call
     `next_pdu()` until it returns None (more data needed).

@@ -301,6 +301,19 @@ class Session:
 
     def receive_data(self, data: bytes) -> bytes:
         """Take bytes from the master; return the bytes to send back (possibly b"")."""
+        if not self._decoder.buffered and self.is_open:
+            # One GetNext per read is what a walk through snmpd is made of: answer it without
+            # building PDU objects. Anything else goes the general way below.
+            fast = codec.single_get_next(data)
+            if fast is not None and fast[0] == self.session_id:
+                view = self.views(None)
+                if view is not None:
+                    session_id, transaction_id, packet_id, nbo, start, include, end = fast
+                    self.requests_answered += 1
+                    self.varbinds_answered += 1
+                    return codec.encode_response(
+                        session_id, transaction_id, packet_id, nbo, 0, 0, self._next(view, start, include, end, nbo)[1]
+                    )
         self._decoder.feed(data)
         out: list[bytes] = []
         while True:
