@@ -189,6 +189,10 @@ def test_unindexed_rows_and_zero_uuid_and_empty_object_id():
     view = build_view(snap, NotificationSwitches())
     assert view.get(VM + (4, 1, 3, 2)) == Value(Syntax.OCTET_STRING, b"")  # UUIDorZero: empty
     assert view.get(VM + (1, 3, 0)) == Value(Syntax.OBJECT_IDENTIFIER, (0, 0))  # zeroDotZero
+    for unusable in ((1,), (1, 3, 1 << 32), tuple(range(129))):
+        hv = dataclasses.replace(snap.hypervisor, object_id=unusable)
+        bad = build_view(dataclasses.replace(snap, hypervisor=hv), NotificationSwitches())
+        assert bad.get(VM + (1, 3, 0)).value == (0, 0)
     assert all(oid[len(VM) + 3] != 0 for oid, _ in view if oid[len(VM)] == 4)
 
 

@@ -106,5 +106,7 @@ def admin_string(text: str, limit: int = 255) -> Value:
 
 
 def object_identifier(oid: tuple[int, ...]) -> Value:
-    """An OBJECT IDENTIFIER; an empty one becomes 0.0 (zeroDotZero), the SMI's 'unknown'."""
-    return Value(Syntax.OBJECT_IDENTIFIER, tuple(oid) if len(oid) >= 2 else (0, 0))
+    """An OBJECT IDENTIFIER; one that SNMP cannot carry (empty, one arc, over 128 arcs, an arc
+    beyond 32 bits) becomes 0.0 (zeroDotZero), the SMI's 'unknown', instead of breaking answers."""
+    valid = 2 <= len(oid) <= 128 and all(0 <= arc <= UNSIGNED32_MAX for arc in oid)
+    return Value(Syntax.OBJECT_IDENTIFIER, tuple(oid) if valid else (0, 0))
