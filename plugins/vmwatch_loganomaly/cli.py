@@ -115,6 +115,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for r in results:
         resumed = f", resumed at byte {r.resumed_at:,}" if r.resumed_at else ""
         print(f"{r.name}: {r.lines:,} lines, {r.malformed:,} malformed{resumed}")
+    if any(r.malformed for r in results):
+        with Store.open(args.store, create=False) as store:
+            sample = store.malformed_sample(5)
+        print("malformed lines (sample):")
+        for name, number, reason, text in sample:
+            print(f"  {name}:{number}: {reason}: {text[:120]}")
     rate = total_lines / elapsed if elapsed > 0 else 0.0
     print(
         f"store {args.store}: {totals['lines']:,} lines, {totals['templates']:,} templates, "
@@ -259,22 +265,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         seed=args.seed, start=args.start, days=args.days, hypervisors=args.hypervisors,
         network_boxes=args.network_boxes, incidents=not args.no_incidents, max_lines=args.max_lines,
     )  # fmt: skip
-    sim = simulation.Simulator(config)
-    out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
-    n = 0
-    try:
-        for line in sim.lines():
-            out.write(line)
-            out.write("\n")
-            n += 1
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    if args.truth:
-        with open(args.truth, "w", encoding="utf-8") as fh:
-            json.dump(sim.ground_truth(), fh, indent=1)
-            fh.write("\n")
-    print(f"{n:,} lines, {len(sim.hosts)} hosts, {len(sim.incidents)} incidents", file=sys.stderr)
+    n = simulation.write(config, args.out, args.truth)
+    truth = f", ground truth in {args.truth}" if args.truth else ""
+    print(f"{n:,} lines from {config.hypervisors + config.network_boxes} hosts{truth}", file=sys.stderr)
     return 0
 
 

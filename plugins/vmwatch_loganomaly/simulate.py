@@ -26,6 +26,7 @@ import dataclasses
 import datetime as dt
 import json
 import random
+import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -439,14 +440,18 @@ class Simulator:
 
 
 def write(config: SimConfig, log_path: str, truth_path: str | None = None) -> int:
-    """Write the log (and the ground truth JSON); returns the number of lines."""
+    """Write the log (`-`: stdout) and the ground truth JSON; returns the number of lines."""
     sim = Simulator(config)
     n = 0
-    with open(log_path, "w", encoding="utf-8") as fh:
+    out = sys.stdout if log_path == "-" else open(log_path, "w", encoding="utf-8")
+    try:
         for line in sim.lines():
-            fh.write(line)
-            fh.write("\n")
+            out.write(line)
+            out.write("\n")
             n += 1
+    finally:
+        if out is not sys.stdout:
+            out.close()
     if truth_path:
         with open(truth_path, "w", encoding="utf-8") as fh:
             json.dump(sim.ground_truth(), fh, indent=1)

@@ -191,9 +191,6 @@ class Store:
     def hosts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT name, id FROM host"))
 
-    def host_names(self) -> dict[int, str]:
-        return dict(self.db.execute("SELECT id, name FROM host"))
-
     def example_counts(self) -> dict[int, int]:
         return dict(self.db.execute("SELECT template, count(*) FROM example GROUP BY template"))
 
