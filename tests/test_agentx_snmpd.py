@@ -372,3 +372,35 @@ def test_one_context_per_hypervisor_is_registered_with_snmpd(snmpd, snapshot):
     finally:
         exporter.stop()
         reset_process_switches()
+
+
+def test_vmwatch_serve_demo_through_snmpd(snmpd, tmp_path):
+    """`vmwatch serve --demo --agentx MASTER`: the libvirt demo fleet reaches snmpd's managers;
+    SIGTERM closes the session cleanly and snmpd goes on without the subtree."""
+    from services import Service, free_port
+    from vmwatch_libvirt import demo
+
+    vmwatch = Service(
+        "vmwatch",
+        [sys.executable, "-m", "vmwatch", "serve", "--demo", "--state-dir", str(tmp_path / "state"),
+         "--listen", f"127.0.0.1:{free_port()}", "--interval", "1", "--agentx", snmpd.unix_address],
+        tmp_path / "vmwatch.log",
+    ).start()
+    try:
+        def fleet() -> dict:
+            return walk(snmpd)
+
+        wait_for(lambda: (VM + (2, 0)) in fleet(), 60, "the demo fleet in snmpd", vmwatch)
+        got = fleet()
+        count = got[VM + (2, 0)][1]
+        names = {value.decode() for oid, (_, value) in got.items() if oid[:-1] == VM + (4, 1, 2)}
+        assert count >= 24 and len(names) == count
+        assert names == {demo.vm_name(i) for i in range(count)}
+        states = {value for oid, (_, value) in got.items() if oid[:-1] == VM + (4, 1, 6)}
+        assert {4, 8, 11} <= states  # running, paused and shut-off VMs
+        assert any(oid[: len(VM) + 3] == VM + (6, 1, 3) for oid in got)  # pinned vCPUs
+    finally:
+        vmwatch.stop()
+    assert vmwatch.proc.returncode == 0, vmwatch.describe()
+    assert "No Such Object" in snmpd.tool("snmpget", f"{MIB_ROOT}.1.2.0", options=["-On"]).stdout
+    assert snmpd.alive()

@@ -8,11 +8,12 @@ AgentX context named after it, for backends that manage several hosts.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import concurrent.futures
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vmwatch_mib import MibView, build_view, process_switches
 
@@ -213,3 +214,30 @@ def vmwatch_exporter_types() -> list[ExporterType]:
             enabled_by_default=False,
         )
     ]
+
+
+@vmwatch.hookimpl
+def vmwatch_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("AgentX subagent (net-snmp)")
+    group.add_argument(
+        "--agentx",
+        metavar="MASTER",
+        nargs="?",
+        const=DEFAULT_MASTER,
+        help=f"serve VM-MIB through the AgentX master at MASTER (unix:/path or tcp:host:port); "
+        f"default {DEFAULT_MASTER}",
+    )
+
+
+@vmwatch.hookimpl
+def vmwatch_apply_arguments(args: argparse.Namespace, raw: dict[str, Any]) -> None:
+    master = getattr(args, "agentx", None)
+    if master is None:
+        return
+    exporters = raw.setdefault("exporter", {})
+    if not isinstance(exporters, dict):
+        return  # reported by validation
+    table = exporters.setdefault("agentx", {})
+    if isinstance(table, dict):
+        table["enabled"] = True
+        table["master"] = master
