@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vmwatch_loganomaly.errors import ConfigError
 from vmwatch_loganomaly.masking import RULES, Masker
@@ -76,3 +78,17 @@ def test_cache_is_bounded():
     for i in range(100):
         m.mask(f"word{i}x{i}a other{i}z")
     assert len(m._cache) <= 10
+
+
+WORD_CHARS = "0123456789abcdefxyzAFZ.:-_/=#[]()'\"%@"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet=WORD_CHARS, min_size=1, max_size=24), min_size=1, max_size=8))
+def test_cached_masking_equals_direct_masking(words):
+    """Words with digits are cached by digit shape: the result must be what the rules give."""
+    cold = Masker()
+    warm = Masker()
+    warm.mask_words(" ".join(w.translate(str.maketrans("0123456789", "9876543210")) for w in words))
+    message = " ".join(words)
+    assert warm.mask_words(message) == [cold.mask_word(w) for w in Masker.prepare(message).split()]

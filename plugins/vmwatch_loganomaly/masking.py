@@ -108,14 +108,19 @@ class Masker:
         span = self.mask_span(word)
         return word if span is None else word[: span[0]] + PARAM + word[span[1] :]
 
-    def mask_words(self, message: str) -> list[str]:
-        """The message's words, masked."""
+    @staticmethod
+    def prepare(message: str) -> str:
+        """The message with multi-word stamps (embedded dates, kernel uptime) replaced by `**`."""
         if ":" in message and _TIME.search(message):
             message = _EMBEDDED_TIME.sub(PARAM, message)
         if message.startswith("["):
             message = _KERNEL_UPTIME.sub(f"[{PARAM}]", message, count=1)
+        return message
+
+    def mask_words(self, message: str) -> list[str]:
+        """The message's words, masked: `mask_word` of each word of `prepare(message)`, cached."""
         get = self._cache.get
-        return [get(word) or self._learn(word) for word in message.split()]
+        return [get(word) or self._learn(word) for word in self.prepare(message).split()]
 
     def _learn(self, word: str) -> str:
         if word.isdigit() and self._numbers:  # pids, ports, counters: too many to cache, trivial
