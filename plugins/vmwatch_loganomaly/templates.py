@@ -11,11 +11,11 @@ Orchestration around it, all explicit (no ini file, no jsonpickle):
 - the program name heads the word sequence (`named[**]:`), so it is part of every template and
   the first branch of the tree;
 - a fast path: the masked word sequence is remembered (bounded) with the template it was given
-  (the first assignment of a shape is kept), and so is the message with every digit read as 0
-  when masking removed all its digits: then any message with that digit shape masks to the same
-  words, so a known shape costs one `str.translate` and one dictionary look-up instead of
-  masking and a tree search (`ssh2`/`eth0`-style words keep their digits and take the full path;
-  the program name is matched exactly);
+  (kept while cached; a forgotten shape goes through the tree again), and so, per program, is the
+  message with every digit read as 0 when masking removed all its digits: any message with that
+  digit shape masks to the same words, so a known shape costs one `bytes.translate` and one
+  dictionary look-up instead of masking and a tree search (`ssh2`/`eth0`-style words keep their
+  digits and take the full path);
 - state is a list of `TemplateState` rows (id, current template, seed = the words the template
   was created from): the tree is rebuilt exactly by inserting the seeds in id order, so ids and
   templates carry over restarts; `changes()` hands the rows modified since the last call to the
