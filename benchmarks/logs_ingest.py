@@ -117,9 +117,9 @@ def main() -> int:
         print(json.dumps(run_drain3(args.log)))
         return 0
 
-    from drain3 import __file__ as drain3_file
     from importlib.metadata import version
 
+    from drain3 import __file__ as drain3_file
     from vmwatch_loganomaly.simulate import SimConfig, write
 
     with tempfile.TemporaryDirectory() as work:
@@ -149,8 +149,8 @@ def main() -> int:
     Path(args.out).mkdir(parents=True, exist_ok=True)
     out = Path(args.out) / f"logs_ingest-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"| contender | lines/s (wall) | lines/s (CPU) | peak RSS MB | templates |")
-    print(f"|---|---|---|---|---|")
+    print("| contender | lines/s (wall) | lines/s (CPU) | peak RSS MB | templates |")
+    print("|---|---|---|---|---|")
     for name in ("drain3", "vmwatch"):
         r = report[name]
         print(f"| {name} | {r['lines_per_s_wall']:,} | {r['lines_per_s_cpu']:,} | {r['peak_rss_mb']} | {r['templates']} |")

@@ -5,9 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from vmwatch_loganomaly.evaluate import (
-    DATASETS, evaluate, grouping_scores, load_sample, mean, normalise_template, parsing_accuracy,
+    DATASETS,
+    evaluate,
+    grouping_scores,
+    load_sample,
+    mean,
+    normalise_template,
+    parsing_accuracy,
 )  # fmt: skip
 
 LOGHUB = next(

@@ -5,9 +5,16 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from vmwatch_loganomaly.errors import ConfigError
-from vmwatch_loganomaly.groups import GroupConfig, distance, edit_distance, group_templates, members, ngrams, overlap
+from vmwatch_loganomaly.groups import (
+    GroupConfig,
+    distance,
+    edit_distance,
+    group_templates,
+    members,
+    ngrams,
+    overlap,
+)
 
 # The study's table 4 (pids masked as our templates do). The study put all eight in one group;
 # with every n-gram counted, the zone-transfer message (last) shares too few 3-grams (0.2 < 0.3).
@@ -30,23 +37,23 @@ OTHERS = [
 
 
 def test_ngrams_keep_the_last_one():
-    words = "a b c d e".split()
+    words = ["a", "b", "c", "d", "e"]
     assert ngrams(words) == {("a", "b", "c"), ("b", "c", "d"), ("c", "d", "e")}  # the reference dropped (c, d, e)
     assert ngrams(["a", "b"]) == {("a", "b")}
 
 
 def test_overlap_divides_by_each_sides_own_count():
-    a = ngrams("a b c d e".split())  # 3 n-grams
-    b = ngrams("a b c x".split())  # 2 n-grams, 1 shared
+    a = ngrams(["a", "b", "c", "d", "e"])  # 3 n-grams
+    b = ngrams(["a", "b", "c", "x"])  # 2 n-grams, 1 shared
     assert overlap(a, b) == pytest.approx(2 * 1 / (3 + 2))
     assert overlap(a, a) == 1.0
 
 
 def test_edit_distance():
-    assert edit_distance("a b c".split(), "a x c".split()) == 1
-    assert edit_distance("a b c".split(), "a b c d e".split()) == 2
-    assert edit_distance([], "a b".split()) == 2
-    assert distance("a b c".split(), "a x c".split()) == pytest.approx(2 / 6)
+    assert edit_distance(["a", "b", "c"], ["a", "x", "c"]) == 1
+    assert edit_distance(["a", "b", "c"], ["a", "b", "c", "d", "e"]) == 2
+    assert edit_distance([], ["a", "b"]) == 2
+    assert distance(["a", "b", "c"], ["a", "x", "c"]) == pytest.approx(2 / 6)
 
 
 def test_named_variants_form_one_group_and_others_stay_apart():

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from vmwatch_loganomaly.errors import StoreError
 from vmwatch_loganomaly.ingest import IngestError, IngestOptions, _Lock, ingest
 from vmwatch_loganomaly.simulate import SimConfig, write
@@ -109,7 +108,7 @@ def test_killed_mid_file_resumes_with_nothing_lost_or_doubled(tmp_path, log):
     db = tmp_path / "killed.db"
     code = (
         "import sys; from vmwatch_loganomaly.ingest import IngestOptions, ingest; "
-        f"ingest(sys.argv[1], [sys.argv[2]], IngestOptions(tz='UTC', year=2015, batch_bytes=50_000))"
+        "ingest(sys.argv[1], [sys.argv[2]], IngestOptions(tz='UTC', year=2015, batch_bytes=50_000))"
     )
     proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(log)], stderr=subprocess.PIPE)
     size = log.stat().st_size
@@ -142,9 +141,8 @@ def test_killed_mid_file_resumes_with_nothing_lost_or_doubled(tmp_path, log):
 
 def test_one_ingest_at_a_time(tmp_path, log):
     db = tmp_path / "s.db"
-    with _Lock(db):
-        with pytest.raises(IngestError, match="another"):
-            ingest(db, [str(log)], OPTS)
+    with _Lock(db), pytest.raises(IngestError, match="another"):
+        ingest(db, [str(log)], OPTS)
 
 
 def test_missing_file_is_an_ingest_error(tmp_path):

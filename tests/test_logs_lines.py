@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from vmwatch_loganomaly.errors import ConfigError, MalformedLine
 from vmwatch_loganomaly.lines import Clock, LogRecord, Parser, YearGuess, split_tag, zone
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def parser(ref: dt.date = dt.date(2015, 11, 16), tz: str = "UTC", year=None, month=None) -> Parser:

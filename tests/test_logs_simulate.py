@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 
 import pytest
-
 from vmwatch_loganomaly.errors import ConfigError
 from vmwatch_loganomaly.lines import Clock, Parser, YearGuess
 from vmwatch_loganomaly.simulate import SimConfig, Simulator
@@ -33,7 +32,7 @@ def test_same_seed_same_bytes(sim_lines):
 
 def test_lines_parse_and_are_in_time_order(sim_lines):
     _, lines = sim_lines
-    parser = Parser(Clock(dt.timezone.utc), YearGuess(dt.date(2015, 12, 31)))
+    parser = Parser(Clock(dt.UTC), YearGuess(dt.date(2015, 12, 31)))
     stamps = [parser.parse(line).ts for line in lines]
     assert stamps == sorted(stamps)
     assert len({parser.parse(line).host for line in lines[:5000]}) == 10
@@ -52,7 +51,7 @@ def test_ground_truth_names_three_incident_kinds(sim_lines):
 
 
 def _lines_of(lines, needle):
-    parser = Parser(Clock(dt.timezone.utc), YearGuess(dt.date(2015, 12, 31)))
+    parser = Parser(Clock(dt.UTC), YearGuess(dt.date(2015, 12, 31)))
     return [parser.parse(line) for line in lines if needle in line]
 
 

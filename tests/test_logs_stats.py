@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from vmwatch_loganomaly.stats import bin_counts, bursts, occurrence, periodicity
 
 DAY = 86400.0

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
-
-from vmwatch_loganomaly.errors import ConfigError
-from vmwatch_loganomaly.simulate import SimConfig, Simulator
-from vmwatch_loganomaly.lines import Clock, Parser, YearGuess
-from vmwatch_loganomaly.templates import MiningConfig, TemplateMiner, TemplateState
 import datetime as dt
+
+import pytest
+from vmwatch_loganomaly.errors import ConfigError
+from vmwatch_loganomaly.lines import Clock, Parser, YearGuess
+from vmwatch_loganomaly.simulate import SimConfig, Simulator
+from vmwatch_loganomaly.templates import MiningConfig, TemplateMiner, TemplateState
 
 
 def records(n: int = 20_000):
     sim = Simulator(SimConfig(seed=7, days=2, hypervisors=6, network_boxes=2, max_lines=n))
-    parser = Parser(Clock(dt.timezone.utc), YearGuess(dt.date(2015, 12, 31)))
+    parser = Parser(Clock(dt.UTC), YearGuess(dt.date(2015, 12, 31)))
     return [parser.parse(line) for line in sim.lines()]
 
 

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vmwatch_loganomaly.errors import ConfigError, MalformedLine
 
-MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS = {m: i for i, m in enumerate(MONTH_NAMES, start=1)}
 MAX_TAG = 64  # longer "tags" are message text that happens to contain ": "
 
 
@@ -43,7 +44,7 @@ def zone(name: str | None) -> dt.tzinfo:
         assert local is not None
         return local
     if name.upper() == "UTC":
-        return dt.timezone.utc
+        return dt.UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -62,7 +63,7 @@ class YearGuess:
     the ingest offset so that a resumed run continues with the same year.
     """
 
-    __slots__ = ("year", "month", "reference")
+    __slots__ = ("month", "reference", "year")
 
     def __init__(self, reference: dt.date, year: int | None = None, month: int | None = None):
         self.reference = reference
@@ -161,9 +162,8 @@ def skip_structured_data(text: str) -> str:
         rest = text[i:]
     else:
         raise MalformedLine("RFC 5424 line without structured data")
-    if rest.startswith(" "):
-        rest = rest[1:]
-    return rest[1:] if rest.startswith("\ufeff") else rest
+    rest = rest.removeprefix(" ")
+    return rest.removeprefix("\ufeff")
 
 
 class Parser:

@@ -66,7 +66,7 @@ class SimConfig:
 
     @property
     def t0(self) -> float:
-        return dt.datetime.fromisoformat(self.start).replace(tzinfo=dt.timezone.utc).timestamp()
+        return dt.datetime.fromisoformat(self.start).replace(tzinfo=dt.UTC).timestamp()
 
 
 class Event(NamedTuple):
@@ -89,7 +89,7 @@ class Incident:
     description: str
 
     def to_json(self) -> dict[str, Any]:
-        iso = lambda t: dt.datetime.fromtimestamp(t, dt.timezone.utc).isoformat()  # noqa: E731
+        iso = lambda t: dt.datetime.fromtimestamp(t, dt.UTC).isoformat()
         return {
             "kind": self.kind,
             "start": iso(self.start),
@@ -116,7 +116,7 @@ class Host:
 
 def format_rfc3164(ev: Event) -> str:
     """`Mmm dd hh:mm:ss host prog[pid]: msg` in UTC."""
-    t = dt.datetime.fromtimestamp(ev.ts, dt.timezone.utc)
+    t = dt.datetime.fromtimestamp(ev.ts, dt.UTC)
     tag = f"{ev.program}[{ev.pid}]" if ev.pid is not None else ev.program
     return f"{t:%b} {t.day:>2} {t:%H:%M:%S} {ev.host} {tag}: {ev.message}"
 
