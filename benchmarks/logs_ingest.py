@@ -126,7 +126,10 @@ def main() -> int:
         log = os.path.join(work, "fleet.log")
         t = time.perf_counter()
         n = write(SimConfig(seed=1, days=60, max_lines=args.lines), log)
-        print(f"generated {n:,} lines ({os.path.getsize(log) / 2**20:.0f} MiB) in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+        print(
+            f"generated {n:,} lines ({os.path.getsize(log) / 2**20:.0f} MiB) in {time.perf_counter() - t:.0f} s",
+            file=sys.stderr,
+        )
         drain3 = child("drain3", log, work, n)
         print(f"drain3:  {drain3}", file=sys.stderr)
         ours = child("vmwatch", log, work, n)
@@ -140,7 +143,9 @@ def main() -> int:
         "cores": os.cpu_count(),
         "load_before": os.getloadavg(),
         "python": sys.version.split()[0],
-        "drain3_distribution": f"drain3-improved {version('drain3-improved')}" if "site-packages" in drain3_file else "drain3",
+        "drain3_distribution": f"drain3-improved {version('drain3-improved')}"
+        if "site-packages" in drain3_file
+        else "drain3",
         "drain3": drain3,
         "vmwatch": ours,
         "ratio_wall": round(ours["lines_per_s_wall"] / drain3["lines_per_s_wall"], 2),
@@ -153,8 +158,12 @@ def main() -> int:
     print("|---|---|---|---|---|")
     for name in ("drain3", "vmwatch"):
         r = report[name]
-        print(f"| {name} | {r['lines_per_s_wall']:,} | {r['lines_per_s_cpu']:,} | {r['peak_rss_mb']} | {r['templates']} |")
-    print(f"ratio vmwatch/drain3: {report['ratio_wall']}x wall, {report['ratio_cpu']}x CPU; RSS by lines: {ours['rss_by_lines']}")
+        print(
+            f"| {name} | {r['lines_per_s_wall']:,} | {r['lines_per_s_cpu']:,} | {r['peak_rss_mb']} | {r['templates']} |"
+        )
+    print(
+        f"ratio vmwatch/drain3: {report['ratio_wall']}x wall, {report['ratio_cpu']}x CPU; RSS by lines: {ours['rss_by_lines']}"
+    )
     print(f"written to {out}")
     return 0
 

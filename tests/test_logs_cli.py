@@ -22,7 +22,23 @@ def store(tmp_path_factory):
 
 def test_templates_json(store, capsys):
     capsys.readouterr()
-    assert main(["logs", "templates", "--store", str(store), "--format", "json", "--sort", "count", "--examples", "2"]) == 0
+    assert (
+        main(
+            [
+                "logs",
+                "templates",
+                "--store",
+                str(store),
+                "--format",
+                "json",
+                "--sort",
+                "count",
+                "--examples",
+                "2",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data[0]["count"] >= data[-1]["count"] and data[0]["examples"]
     assert any(t["template"].startswith("CRON[**]: pam_unix(cron:session): session opened") for t in data)
@@ -44,8 +60,13 @@ def test_groups_and_stats(store, capsys):
 def test_errors_have_exit_status_2(tmp_path, capsys):
     assert main(["logs", "templates", "--store", str(tmp_path / "none.db")]) == 2
     assert "no such store" in capsys.readouterr().err
-    assert main(["logs", "ingest", "--store", str(tmp_path / "x.db"), "--tz", "Mars/Base", "-q", "/dev/null"]) == 2
-    assert main(["logs", "ingest", "--store", str(tmp_path / "y.db"), "-q", str(tmp_path / "missing.log")]) == 1
+    assert (
+        main(["logs", "ingest", "--store", str(tmp_path / "x.db"), "--tz", "Mars/Base", "-q", "/dev/null"])
+        == 2
+    )
+    assert (
+        main(["logs", "ingest", "--store", str(tmp_path / "y.db"), "-q", str(tmp_path / "missing.log")]) == 1
+    )
 
 
 def test_evaluate_subset(capsys):

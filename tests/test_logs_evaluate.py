@@ -16,7 +16,11 @@ from vmwatch_loganomaly.evaluate import (
 )  # fmt: skip
 
 LOGHUB = next(
-    (p / "shared" / "data" / "loghub" for p in Path(__file__).resolve().parents if (p / "shared" / "data" / "loghub").is_dir()),
+    (
+        p / "shared" / "data" / "loghub"
+        for p in Path(__file__).resolve().parents
+        if (p / "shared" / "data" / "loghub").is_dir()
+    ),
     None,
 )
 needs_loghub = pytest.mark.skipif(LOGHUB is None, reason="shared/data/loghub not found")

@@ -38,7 +38,11 @@ OTHERS = [
 
 def test_ngrams_keep_the_last_one():
     words = ["a", "b", "c", "d", "e"]
-    assert ngrams(words) == {("a", "b", "c"), ("b", "c", "d"), ("c", "d", "e")}  # the reference dropped (c, d, e)
+    assert ngrams(words) == {
+        ("a", "b", "c"),
+        ("b", "c", "d"),
+        ("c", "d", "e"),
+    }  # the reference dropped (c, d, e)
     assert ngrams(["a", "b"]) == {("a", "b")}
 
 

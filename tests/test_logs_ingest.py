@@ -32,7 +32,9 @@ def log(tmp_path_factory) -> Path:
 def summary(store_path: Path) -> tuple:
     with Store.open(store_path, create=False) as s:
         counts = [(t, text, n) for t, text, n, _, _ in s.templates()]
-        per_template = list(s.db.execute("SELECT template, count(*) FROM event GROUP BY template ORDER BY template"))
+        per_template = list(
+            s.db.execute("SELECT template, count(*) FROM event GROUP BY template ORDER BY template")
+        )
         return s.totals(), counts, per_template
 
 
@@ -73,7 +75,21 @@ def test_gzip_and_renamed_file_recognised(tmp_path, log):
 
 def test_stdin_is_idempotent_too(tmp_path, log):
     db = tmp_path / "s.db"
-    cmd = [sys.executable, "-m", "vmwatch.cli", "logs", "ingest", "--store", str(db), "--tz", "UTC", "--year", "2015", "-q", "-"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "vmwatch.cli",
+        "logs",
+        "ingest",
+        "--store",
+        str(db),
+        "--tz",
+        "UTC",
+        "--year",
+        "2015",
+        "-q",
+        "-",
+    ]
     for _ in range(2):
         with open(log, "rb") as fh:
             proc = subprocess.run(cmd, stdin=fh, capture_output=True, text=True, timeout=120)

@@ -20,7 +20,9 @@ def ts(*fields, tz=UTC) -> float:
 
 
 def test_rfc3164_study_line():
-    rec = parser().parse("Dec  2 06:48:47 syslog-collect.wide.ad.jp nfcapd[1107]: Process_v9: Found options flowset: template 256")
+    rec = parser().parse(
+        "Dec  2 06:48:47 syslog-collect.wide.ad.jp nfcapd[1107]: Process_v9: Found options flowset: template 256"
+    )
     assert rec == LogRecord(ts(2014, 12, 2, 6, 48, 47), "syslog-collect.wide.ad.jp", "nfcapd", "1107",
                             "Process_v9: Found options flowset: template 256")  # fmt: skip
 
@@ -87,7 +89,9 @@ def test_rfc5424_with_structured_data_and_nil_values():
     p = parser()
     line = '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application\\]" eventID="1011"][x@1 a="b"] \ufeffAn application event'
     rec = p.parse(line)
-    assert rec == LogRecord(ts(2003, 10, 11, 22, 14, 15) + 0.003, "mymachine.example.com", "evntslog", "", "An application event")
+    assert rec == LogRecord(
+        ts(2003, 10, 11, 22, 14, 15) + 0.003, "mymachine.example.com", "evntslog", "", "An application event"
+    )
     rec = p.parse("<34>1 2003-10-11T22:14:15Z - su 77 - - 'su root' failed")
     assert (rec.host, rec.program, rec.pid, rec.message) == ("", "su", "77", "'su root' failed")
 
@@ -104,8 +108,13 @@ def test_malformed_lines_raise_our_error(line):
 
 def test_fast_path_agrees_with_the_full_parser():
     tags = ["prog[{i}]:", "prog:", "a[b][{i}]:", "[{i}]:", "x" * 70 + ":", "no-colon", "prog[{i}]", "k:"]
-    lines = [f"Sep 26 00:0{i % 10}:{i % 60:02d} host{i % 3} {tags[i % len(tags)].format(i=i)} message: {i}" for i in range(200)]
-    lines += [f"Sep 26 00:01:{i:02d}  host prog: double space" for i in range(3)] + ["Sep 26 00:01:05 host sshd:"]
+    lines = [
+        f"Sep 26 00:0{i % 10}:{i % 60:02d} host{i % 3} {tags[i % len(tags)].format(i=i)} message: {i}"
+        for i in range(200)
+    ]
+    lines += [f"Sep 26 00:01:{i:02d}  host prog: double space" for i in range(3)] + [
+        "Sep 26 00:01:05 host sshd:"
+    ]
     cold = [parser().parse(line) for line in lines]  # each parser sees one line: no cache
     p = parser()
     warm = [p.parse(line) for line in lines]
@@ -115,7 +124,10 @@ def test_fast_path_agrees_with_the_full_parser():
 @pytest.mark.parametrize(
     "rest, expected",
     [
-        ("named[29923]: error (unexpected RCODE SERVFAIL)", ("named", "29923", "error (unexpected RCODE SERVFAIL)")),
+        (
+            "named[29923]: error (unexpected RCODE SERVFAIL)",
+            ("named", "29923", "error (unexpected RCODE SERVFAIL)"),
+        ),
         ("postfix/smtpd[12]: connect from x", ("postfix/smtpd", "12", "connect from x")),
         ("kernel: [ 1.0] eth0: up", ("kernel", "", "[ 1.0] eth0: up")),
         ("sshd:", ("sshd", "", "")),

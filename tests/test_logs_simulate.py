@@ -76,8 +76,10 @@ def test_halted_hypervisors_are_silent_until_they_boot(sim_lines):
     sim, lines = sim_lines
     power = next(i for i in sim.incidents if i.kind == "power_loss")
     hv = next(h for h in sim.hosts if h.name in power.hosts and h.role == "hypervisor")
-    (down, up), = hv.down
-    during = [r for r in _lines_of(lines, hv.name) if r.host == hv.name and down <= r.ts < up - 1]  # lines keep whole seconds
+    ((down, up),) = hv.down
+    during = [
+        r for r in _lines_of(lines, hv.name) if r.host == hv.name and down <= r.ts < up - 1
+    ]  # lines keep whole seconds
     assert during == []
     assert _lines_of(lines, f"{hv.name} kernel: [    0.000000] Linux version")
 

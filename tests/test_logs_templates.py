@@ -19,8 +19,12 @@ def records(n: int = 20_000):
 
 def test_study_templates():
     m = TemplateMiner()
-    a = m.classify("named", "2607", "client 116.213.132.50#58774: view world: query (cache) 'a.example/A/IN' denied")
-    b = m.classify("named", "29923", "client 10.10.20.190#14732: view world: query (cache) 'b.example/AAAA/IN' denied")
+    a = m.classify(
+        "named", "2607", "client 116.213.132.50#58774: view world: query (cache) 'a.example/A/IN' denied"
+    )
+    b = m.classify(
+        "named", "29923", "client 10.10.20.190#14732: view world: query (cache) 'b.example/AAAA/IN' denied"
+    )
     c = m.classify("CRON", "1", "pam_unix(cron:session): session opened for user root by (uid=0)")
     assert a == b != c
     assert m.template(a) == "named[**]: client **: view world: query (cache) ** denied"
@@ -73,7 +77,9 @@ def test_fast_path_cache_bounded_and_consistent():
     ]
 
 
-@pytest.mark.parametrize("kwargs", [{"similarity": 0}, {"similarity": 1.5}, {"depth": 2}, {"mask_rules": ("x",)}])
+@pytest.mark.parametrize(
+    "kwargs", [{"similarity": 0}, {"similarity": 1.5}, {"depth": 2}, {"mask_rules": ("x",)}]
+)
 def test_invalid_config(kwargs):
     with pytest.raises(ConfigError):
         MiningConfig(**kwargs)

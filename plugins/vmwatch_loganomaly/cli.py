@@ -93,7 +93,10 @@ def _mining(args: argparse.Namespace) -> MiningConfig | None:
         for k, v in (
             ("similarity", args.similarity),
             ("depth", args.depth),
-            ("mask_rules", tuple(r for r in args.mask_rules.split(",") if r) if args.mask_rules is not None else None),
+            (
+                "mask_rules",
+                tuple(r for r in args.mask_rules.split(",") if r) if args.mask_rules is not None else None,
+            ),
         )
         if v is not None
     }
@@ -158,7 +161,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def _group_config(args: argparse.Namespace) -> grouping.GroupConfig:
-    return grouping.GroupConfig(n=args.n, ngram_threshold=args.ngram_threshold, distance_threshold=args.distance_threshold)
+    return grouping.GroupConfig(
+        n=args.n, ngram_threshold=args.ngram_threshold, distance_threshold=args.distance_threshold
+    )
 
 
 def compute_groups(store: Store, config: grouping.GroupConfig) -> dict[int, int]:
@@ -205,7 +210,11 @@ def series_stats(ts: list[float], args: argparse.Namespace) -> dict[str, Any]:
     occ = stats.occurrence(ts)
     per = stats.periodicity(ts, bin_width=args.bin)
     found = stats.bursts(
-        ts, bin_width=args.burst_bin, k=args.burst_k, min_count=args.burst_min, period=per.period if per.periodic else None
+        ts,
+        bin_width=args.burst_bin,
+        k=args.burst_k,
+        min_count=args.burst_min,
+        period=per.period if per.periodic else None,
     )
     return {
         "count": occ.count,
@@ -218,7 +227,13 @@ def series_stats(ts: list[float], args: argparse.Namespace) -> dict[str, Any]:
         "period": per.period,
         "period_strength": round(per.strength, 3),
         "bursts": [
-            {"start": _iso(b.start), "end": _iso(b.end), "count": b.count, "peak": b.peak, "baseline": b.baseline}
+            {
+                "start": _iso(b.start),
+                "end": _iso(b.end),
+                "count": b.count,
+                "peak": b.peak,
+                "baseline": b.baseline,
+            }
             for b in found
         ],
     }
@@ -250,10 +265,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
          d["period_strength"] if d["periodic"] else "-", len(d["bursts"]), d["template"][:70]]
         for d in data
     ]  # fmt: skip
-    print(_table([args.by, "count", "mean", "median", "std", "period", "strength", "bursts", "template"], table))
+    print(
+        _table([args.by, "count", "mean", "median", "std", "period", "strength", "bursts", "template"], table)
+    )
     for d in data:
         for b in d["bursts"]:
-            print(f"  {args.by} {d['id']}: burst {b['start']} .. {b['end']}: {b['count']} lines (baseline {b['baseline']:g}/bin)")
+            print(
+                f"  {args.by} {d['id']}: burst {b['start']} .. {b['end']}: {b['count']} lines (baseline {b['baseline']:g}/bin)"
+            )
     return 0
 
 
@@ -299,7 +318,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     logs.set_defaults(handler=lambda args, plugins: (logs.print_help(sys.stderr), 2)[1])
 
     def with_store(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--store", default=default_store(), help="SQLite store (default: $VMWATCH_LOG_STORE or %(default)s)")
+        p.add_argument(
+            "--store",
+            default=default_store(),
+            help="SQLite store (default: $VMWATCH_LOG_STORE or %(default)s)",
+        )
 
     def with_format(p: argparse.ArgumentParser) -> None:
         p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
@@ -309,12 +332,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     with_store(p)
     with_format(p)
     p.add_argument("--tz", help="time zone of timestamps without one (IANA name or UTC; default: local)")
-    p.add_argument("--year", type=int, help="year of the first RFC 3164 line (default: from the file's mtime)")
-    p.add_argument("--batch-bytes", type=int, default=IngestOptions.batch_bytes,
-                   help="bytes read per transaction (default: %(default)s)")
-    p.add_argument("--similarity", type=float, help="Drain similarity threshold, new stores only (default 0.7)")
+    p.add_argument(
+        "--year", type=int, help="year of the first RFC 3164 line (default: from the file's mtime)"
+    )
+    p.add_argument(
+        "--batch-bytes",
+        type=int,
+        default=IngestOptions.batch_bytes,
+        help="bytes read per transaction (default: %(default)s)",
+    )
+    p.add_argument(
+        "--similarity", type=float, help="Drain similarity threshold, new stores only (default 0.7)"
+    )
     p.add_argument("--depth", type=int, help="Drain tree depth, new stores only (default 5)")
-    p.add_argument("--mask-rules", help=f"comma-separated masking rules, new stores only (default: {','.join(DEFAULT_RULES)})")
+    p.add_argument(
+        "--mask-rules",
+        help=f"comma-separated masking rules, new stores only (default: {','.join(DEFAULT_RULES)})",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=_guarded(cmd_ingest))
 
@@ -323,29 +357,56 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     with_format(p)
     p.add_argument("--sort", choices=("id", "count"), default="id")
     p.add_argument("--limit", type=int, default=0, help="show only the first N")
-    p.add_argument("--examples", type=int, default=0, help="example lines per template (table: 0, json: up to 3)")
+    p.add_argument(
+        "--examples", type=int, default=0, help="example lines per template (table: 0, json: up to 3)"
+    )
     p.set_defaults(handler=_guarded(cmd_templates))
 
-    p = sub.add_parser("groups", help="group similar templates (word 3-grams + edit distance) and list the groups")
+    p = sub.add_parser(
+        "groups", help="group similar templates (word 3-grams + edit distance) and list the groups"
+    )
     with_store(p)
     with_format(p)
     p.add_argument("--n", type=int, default=3, help="n-gram size (default: %(default)s)")
-    p.add_argument("--ngram-threshold", type=float, default=0.3, help="n-gram overlap for candidates (default: %(default)s)")
-    p.add_argument("--distance-threshold", type=float, default=0.85, help="normalised edit distance to join (default: %(default)s)")
+    p.add_argument(
+        "--ngram-threshold",
+        type=float,
+        default=0.3,
+        help="n-gram overlap for candidates (default: %(default)s)",
+    )
+    p.add_argument(
+        "--distance-threshold",
+        type=float,
+        default=0.85,
+        help="normalised edit distance to join (default: %(default)s)",
+    )
     p.add_argument("--sort", choices=("id", "count"), default="id")
     p.add_argument("--limit", type=int, default=0)
     p.add_argument("--examples", type=int, default=1, help="example lines per group (default: %(default)s)")
     p.set_defaults(handler=_guarded(cmd_groups))
 
-    p = sub.add_parser("stats", help="per template or group: counts, inter-arrival times, periodicity, bursts")
+    p = sub.add_parser(
+        "stats", help="per template or group: counts, inter-arrival times, periodicity, bursts"
+    )
     with_store(p)
     with_format(p)
     p.add_argument("--by", choices=("template", "group"), default="template")
     p.add_argument("--limit", type=int, default=0, help="only the N most frequent")
-    p.add_argument("--bin", type=float, default=60.0, help="bin width (s) of the periodicity test (default: %(default)s)")
-    p.add_argument("--burst-bin", type=float, default=3600.0, help="bin width (s) for bursts (default: %(default)s)")
-    p.add_argument("--burst-k", type=float, default=5.0, help="burst: bins above median + k·scale (default: %(default)s)")
-    p.add_argument("--burst-min", type=int, default=20, help="burst: at least this many lines in a bin (default: %(default)s)")
+    p.add_argument(
+        "--bin", type=float, default=60.0, help="bin width (s) of the periodicity test (default: %(default)s)"
+    )
+    p.add_argument(
+        "--burst-bin", type=float, default=3600.0, help="bin width (s) for bursts (default: %(default)s)"
+    )
+    p.add_argument(
+        "--burst-k", type=float, default=5.0, help="burst: bins above median + k·scale (default: %(default)s)"
+    )
+    p.add_argument(
+        "--burst-min",
+        type=int,
+        default=20,
+        help="burst: at least this many lines in a bin (default: %(default)s)",
+    )
     p.set_defaults(handler=_guarded(cmd_stats))
 
     p = sub.add_parser("simulate", help="generate weeks of realistic multi-host syslog with incidents")

@@ -123,7 +123,9 @@ class _Progress:
         if enabled and sys.stderr.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="B", unit_scale=True, desc=name[-30:], leave=True, file=sys.stderr)
+            self.bar = tqdm(
+                total=total, unit="B", unit_scale=True, desc=name[-30:], leave=True, file=sys.stderr
+            )
 
     def update(self, position: int, lines: int) -> None:
         if self.bar is not None:
@@ -175,7 +177,9 @@ class Ingester:
                 return result  # already stored up to its end (or the file shrank)
             self._read(stream, source, result, src, progress)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise IngestError(f"{name}: read error after {source.offset} bytes ({exc}); stored up to there") from None
+            raise IngestError(
+                f"{name}: read error after {source.offset} bytes ({exc}); stored up to there"
+            ) from None
         finally:
             src.close()
             result.seconds = time.monotonic() - started
@@ -197,7 +201,9 @@ class Ingester:
             left -= len(chunk)
         return stream
 
-    def _read(self, stream: BinaryIO, source: Source, result: IngestResult, src: _Input, progress: bool) -> None:
+    def _read(
+        self, stream: BinaryIO, source: Source, result: IngestResult, src: _Input, progress: bool
+    ) -> None:
         """Read `batch_bytes` at a time, cut at the last newline; each batch is one transaction."""
         opts = self.options
         years = YearGuess(self.reference(src), source.year, source.month)

@@ -48,7 +48,9 @@ def zone(name: str | None) -> dt.tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"unknown time zone {name!r}: use an IANA name such as Europe/Paris, or UTC") from exc
+        raise ConfigError(
+            f"unknown time zone {name!r}: use an IANA name such as Europe/Paris, or UTC"
+        ) from exc
 
 
 class YearGuess:
@@ -113,7 +115,8 @@ _RFC3164 = re.compile(
     r"(?:<\d{1,3}>)?([A-Z][a-z]{2}) ([ \d]?\d) (\d\d):(\d\d):(\d\d)(\.\d+)? +(\S+) ?(.*)", re.DOTALL
 )
 _ISO = re.compile(
-    r"(?:<\d{1,3}>)?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) +(\S+) ?(.*)", re.DOTALL
+    r"(?:<\d{1,3}>)?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) +(\S+) ?(.*)",
+    re.DOTALL,
 )
 _RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) ?(.*)", re.DOTALL)
 
@@ -193,7 +196,9 @@ class Parser:
                             return tuple.__new__(LogRecord, (minute + int(sec), host, tag[:-1], "", message))
                         j = tag.rfind("[")
                         if j > 0:
-                            return tuple.__new__(LogRecord, (minute + int(sec), host, tag[:j], tag[j + 1 : -2], message))
+                            return tuple.__new__(
+                                LogRecord, (minute + int(sec), host, tag[:j], tag[j + 1 : -2], message)
+                            )
         if not line:
             raise MalformedLine("empty line")
         first = line[0]

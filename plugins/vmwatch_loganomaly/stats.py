@@ -117,7 +117,9 @@ def periodicity(
     if top <= 0:
         return Periodicity(False, None, 0.0)
     inner = spectrum[1:-1]
-    local_max = np.flatnonzero((inner >= spectrum[:-2]) & (inner >= spectrum[2:]) & (inner >= peak_ratio * top)) + 1
+    local_max = (
+        np.flatnonzero((inner >= spectrum[:-2]) & (inner >= spectrum[2:]) & (inner >= peak_ratio * top)) + 1
+    )
     if local_max.size < 2:
         return Periodicity(False, None, 0.0)
     if local_max.size > MAX_PEAKS:  # jitter adds weak high harmonics: judge by the strongest

@@ -186,7 +186,9 @@ class Store:
         return MiningConfig.from_json(text)
 
     def template_states(self) -> list[TemplateState]:
-        return [TemplateState(*r) for r in self.db.execute("SELECT id, template, seed FROM template ORDER BY id")]
+        return [
+            TemplateState(*r) for r in self.db.execute("SELECT id, template, seed FROM template ORDER BY id")
+        ]
 
     def hosts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT name, id FROM host"))
@@ -237,7 +239,12 @@ class Store:
         )
 
     def examples(self, template_id: int) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT line FROM example WHERE template=? ORDER BY rowid", (template_id,))]
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT line FROM example WHERE template=? ORDER BY rowid", (template_id,)
+            )
+        ]
 
     def malformed_sample(self, limit: int = 20) -> list[tuple[str, int, str, str]]:
         return list(
@@ -249,11 +256,19 @@ class Store:
         )
 
     def totals(self) -> dict[str, int]:
-        lines, malformed = self.db.execute("SELECT coalesce(sum(lines),0), coalesce(sum(malformed),0) FROM source").fetchone()
+        lines, malformed = self.db.execute(
+            "SELECT coalesce(sum(lines),0), coalesce(sum(malformed),0) FROM source"
+        ).fetchone()
         (events,) = self.db.execute("SELECT count(*) FROM event").fetchone()
         (templates,) = self.db.execute("SELECT count(*) FROM template").fetchone()
         (hosts,) = self.db.execute("SELECT count(*) FROM host").fetchone()
-        return {"lines": lines, "malformed": malformed, "events": events, "templates": templates, "hosts": hosts}
+        return {
+            "lines": lines,
+            "malformed": malformed,
+            "events": events,
+            "templates": templates,
+            "hosts": hosts,
+        }
 
     def ensure_index(self) -> None:
         """Index events by (template, ts), for statistics and series."""
