@@ -363,6 +363,12 @@ def test_inventory_grouped_per_host():
         map_inventory(twins)
 
 
+def test_admin_strings_are_cut_at_255_octets():
+    long_name = "é" * 200  # 400 octets of UTF-8
+    vm = map_vm("vm-1", vm_props(**{"config.guestFullName": long_name}), host_props(), {}, NOW)
+    assert vm.os_type == "é" * 127 and len(vm.os_type.encode()) == 254
+
+
 def test_size_unit():
     assert size_unit(None, -1, 0) == 1
     assert size_unit(2**31 - 1) == 1

@@ -228,6 +228,11 @@ def _uptime(boot: Any, now: dt.datetime, what: str) -> int | None:
     return ticks(max(0.0, _epoch(now, "server time") - started))  # type: ignore[operator]
 
 
+def admin_string(value: Any) -> str:
+    """Text cut to SnmpAdminString's 255 octets of UTF-8, never in the middle of a character."""
+    return str(value).encode()[:255].decode(errors="ignore")
+
+
 def mac_bytes(mac: Any) -> bytes:
     """ "00:50:56:ab:cd:ef" → the 6 raw octets of PhysAddress; b"" when it is not a MAC."""
     if not isinstance(mac, str):
@@ -258,7 +263,11 @@ def map_hypervisor(props: PropertySet, now: dt.datetime) -> Hypervisor:
         seconds = _int(props.get("summary.quickStats.uptime"), f"host {name} quickStats.uptime", 0)
         up_time = ticks(max(0, seconds or 0))
     return Hypervisor(
-        software=software[:255], version=version[:255], up_time=up_time, object_id=VMW_ESX, host_name=name
+        software=admin_string(software),
+        version=admin_string(version),
+        up_time=up_time,
+        object_id=VMW_ESX,
+        host_name=name,
     )
 
 
@@ -382,7 +391,7 @@ def map_storage(
             key=key,
             source_type=source,
             source_type_string=source_string,
-            resource_id=resource[:255],
+            resource_id=admin_string(resource),
             access=StorageAccess.READWRITE,
             media_type=StorageMediaType.HARD_DISK,
             media_type_string=driver,
@@ -404,7 +413,7 @@ def map_storage(
         key=key,
         source_type=source,
         source_type_string=source_string,
-        resource_id=resource[:255],
+        resource_id=admin_string(resource),
         access=StorageAccess.READONLY if optical else StorageAccess.UNKNOWN,
         media_type=StorageMediaType.OPTICAL_DISK if optical else StorageMediaType.FLOPPY_DISK,
         media_type_string=driver,
@@ -586,7 +595,7 @@ def map_vm(
     return VirtualMachine(
         uuid=uuid,
         name=name,
-        os_type=str(os_type)[:255],
+        os_type=admin_string(os_type),
         admin_state=admin_state(power),
         oper_state=oper_state(power, connection, props.get("guest.guestState")),
         auto_start=auto_start(ref, host.get("config.autoStart")),
