@@ -7,7 +7,7 @@ reuses for its VarBind types, so an agent maps a `Syntax` onto its own type by v
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 OID = tuple[int, ...]
 
@@ -35,9 +35,11 @@ class Syntax(enum.IntEnum):
 ValueData = int | bytes | tuple[int, ...] | None
 
 
-@dataclass(frozen=True, slots=True)
-class Value:
-    """One SNMP value: its syntax and the Python value (int, bytes, OID tuple or None for NULL)."""
+class Value(NamedTuple):
+    """One SNMP value: its syntax and the Python value (int, bytes, OID tuple or None for NULL).
+
+    A NamedTuple rather than a frozen dataclass: a view of 3000 VMs makes 168,000 of them per
+    snapshot, and a tuple is built several times faster."""
 
     syntax: Syntax
     value: ValueData
@@ -71,8 +73,14 @@ TRUTH_TRUE = 1
 TRUTH_FALSE = 2
 
 
+_SMALL_INTEGERS = {n: Value(Syntax.INTEGER, n) for n in range(-1, 256)}  # enums, -1, counts: shared
+
+
 def integer32(value: int) -> Value:
     """An Integer32, clamped: one out-of-range model value must not make a whole response fail."""
+    shared = _SMALL_INTEGERS.get(value)
+    if shared is not None:
+        return shared
     return Value(Syntax.INTEGER, min(INTEGER32_MAX, max(INTEGER32_MIN, int(value))))
 
 

@@ -19,6 +19,7 @@ from vmwatch.model import Snapshot, VirtualMachine
 from vmwatch_mib.objects import BULK_ENABLED, PER_VM_ENABLED, VM_OBJECTS, Access, object_type
 from vmwatch_mib.smi import (
     OID,
+    Syntax,
     Value,
     admin_string,
     counter64,
@@ -29,8 +30,9 @@ from vmwatch_mib.smi import (
 )
 from vmwatch_mib.switches import NotificationSwitches
 
-# Stands in the table for the two enable objects; resolved from the switches on each read.
-_SWITCH = Value.__new__(Value)
+# Stands in the table for the two enable objects; resolved from the switches on each read
+# (compared by identity: no other Value is this object).
+_SWITCH = Value(Syntax.NULL, "resolved from the NotificationSwitches")
 
 _B = VM_OBJECTS
 _VM_ENTRY = _B + (4, 1)
