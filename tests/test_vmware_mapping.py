@@ -356,6 +356,17 @@ def test_inventory_grouped_per_host():
     assert [[vm.name for vm in h.vms] for h in hosts] == [["vm-1", "vm-3"], ["vm-2"], []]
     for host in hosts:
         check_host(host)
+    copied = Inventory(
+        hosts={"host-1": host_props("esx01")},
+        vms={
+            "vm-8": vm_props("copy", **{"config.instanceUuid": None}),
+            "vm-7": vm_props("original", **{"config.instanceUuid": None}),
+        },
+        portgroups={},
+        now=NOW,
+    )
+    (host,) = map_inventory(copied)
+    assert [vm.name for vm in host.vms] == ["original"] and host.vms[0].uuid == uuid.UUID(BIOS_UUID)
     twins = Inventory(
         hosts={"host-1": host_props("esx"), "host-2": host_props("esx")}, vms={}, portgroups={}, now=NOW
     )

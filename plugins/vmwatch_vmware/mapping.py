@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import uuid as uuidlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ from vmwatch.model import (
     ticks,
 )
 from vmwatch_vmware import counters as c
+
+log = logging.getLogger(__name__)
 
 PropertySet = Mapping[str, Any]
 Totals = Callable[[str, str, str], "int | None"]  # (vm uuid, total name, instance) → total
@@ -622,20 +625,29 @@ def map_vm(
 def map_inventory(inventory: Inventory, totals: Totals = _no_totals) -> tuple[Host, ...]:
     """One Host per ESXi host, sorted by host name, each with the VMs whose runtime.host it is.
 
-    VMs without a host (orphaned, being registered) or without identity are left out.
+    VMs without a host (orphaned, being registered) or without identity are left out; of VMs
+    sharing a UUID (possible only with SMBIOS UUIDs) the first in text order of managed object id.
     """
     hosts = {ref: map_hypervisor(props, inventory.now) for ref, props in inventory.hosts.items()}
     names = [hv.host_name for hv in hosts.values()]
     if len(set(names)) != len(names):
         raise MappingError(f"two ESXi hosts have the same name: {sorted(names)}")
     vms: dict[str, list[VirtualMachine]] = {ref: [] for ref in hosts}
-    for ref, props in inventory.vms.items():
+    seen: dict[uuidlib.UUID, str] = {}
+    for ref, props in sorted(inventory.vms.items()):
         host_ref = _moid(props.get("runtime.host"))
         if host_ref not in hosts:
             continue
         vm = map_vm(ref, props, inventory.hosts[host_ref], inventory.portgroups, inventory.now, totals)
-        if vm is not None:
-            vms[host_ref].append(vm)
+        if vm is None:
+            continue
+        if vm.uuid in seen:  # only with SMBIOS UUIDs (hosts without instance UUIDs): copied VMs
+            log.warning(
+                "VMs %s and %s share the UUID %s: only the first is reported", seen[vm.uuid], ref, vm.uuid
+            )
+            continue
+        seen[vm.uuid] = ref
+        vms[host_ref].append(vm)
     return tuple(
         Host(hypervisor=hosts[ref], vms=tuple(sorted(vms[ref], key=lambda vm: vm.name)))
         for ref in sorted(hosts, key=lambda r: hosts[r].host_name)
