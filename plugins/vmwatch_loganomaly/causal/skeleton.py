@@ -94,42 +94,71 @@ def skeleton(
         started = time.perf_counter()
         if packed is None:
             packed = PackedData(data)
-        tests, owners = _tests(adjacency, degree, depth)
+        xs, ys, cond = _tests(adjacency, depth)
         removed = 0
-        if tests:
-            cond = np.array([t[2] for t in tests], dtype=np.int64).reshape(len(tests), depth)
-            xs = np.fromiter((t[0] for t in tests), dtype=np.int64, count=len(tests))
-            ys = np.fromiter((t[1] for t in tests), dtype=np.int64, count=len(tests))
+        if len(xs):
             independent = packed.pvalues(xs, ys, cond, sample_guard) > alpha
-            found: dict[tuple[int, int], set[int]] = {}
-            for t in np.flatnonzero(independent):
-                found.setdefault(owners[t], set()).update(tests[t][2])
-            for (x, y), union in found.items():
+            for (x, y), union in _separated(xs[independent], ys[independent], cond[independent], p).items():
                 adjacency[x, y] = adjacency[y, x] = False
                 removed_at[x, y] = removed_at[y, x] = depth
-                sepsets[(x, y)] = frozenset(union)
-            removed = len(found)
-        depths.append(DepthStats(depth, len(tests), removed, time.perf_counter() - started))
+                sepsets[(x, y)] = union
+                removed += 1
+        depths.append(DepthStats(depth, len(xs), removed, time.perf_counter() - started))
     return Skeleton(adjacency, sepsets, removed_at, depths)
 
 
-def _tests(
-    adjacency: np.ndarray, degree: np.ndarray, depth: int
-) -> tuple[list[tuple[int, int, tuple[int, ...]]], list[tuple[int, int]]]:
-    """Every distinct (x, y, S) of this depth, and the edge (x < y) each belongs to."""
-    neighbours = [np.flatnonzero(row).tolist() for row in adjacency]
-    tests: list[tuple[int, int, tuple[int, ...]]] = []
-    owners: list[tuple[int, int]] = []
-    xs, ys = np.nonzero(np.triu(adjacency))
-    for x, y in zip(xs.tolist(), ys.tolist()):
-        if degree[x] <= depth and degree[y] <= depth:
-            continue  # neither end has d neighbours besides the other: nothing to test
-        sets: set[tuple[int, ...]] = set()
-        for a, b in ((x, y), (y, x)):
-            if degree[a] > depth:
-                others = [v for v in neighbours[a] if v != b]
-                sets.update(combinations(others, depth))
-        for s in sorted(sets):
-            tests.append((x, y, s))
-            owners.append((x, y))
-    return tests, owners
+def _tests(adjacency: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every distinct test (x, y, S) of this depth, x < y, as arrays x, y and S (tests × depth).
+
+    Sets come from each end: S ⊆ adj(a)∖{b} for the edge a–b seen from a. A set seen from y
+    that lies inside adj(x) is x's too: it is generated once, from x.
+    """
+    xs, ys, conds = [], [], []
+    for a in range(adjacency.shape[0]):
+        nb = np.flatnonzero(adjacency[a])
+        if len(nb) - 1 < depth:
+            continue
+        local = _combinations(len(nb), depth)  # (sets, depth) indices into nb
+        sets = nb[local]
+        # contains[i, r]: set r holds neighbour i (then it cannot condition the edge a–nb[i])
+        contains = np.zeros((len(nb), len(local)), dtype=bool)
+        for k in range(depth):
+            contains[local[:, k], np.arange(len(local))] = True
+        keep = ~contains
+        lower = nb < a  # edges where a is the larger end y: drop sets inside adj(x)
+        for rows in np.array_split(np.flatnonzero(lower), max(1, lower.sum() * sets.size // _GATHER)):
+            keep[rows] &= ~adjacency[nb[rows]][:, sets].all(axis=2)
+        edge, row = np.nonzero(keep)
+        other = nb[edge]
+        xs.append(np.minimum(a, other))
+        ys.append(np.maximum(a, other))
+        conds.append(sets[row])
+    if not xs:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty((0, depth), np.int64)
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(conds)
+
+
+_GATHER = 1 << 24  # booleans gathered at once when checking sets against adj(x)
+_COMBINATIONS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _combinations(n: int, k: int) -> np.ndarray:
+    """All k-subsets of range(n) as rows, increasing (cached: the same sizes recur)."""
+    key = (n, k)
+    if key not in _COMBINATIONS:
+        rows = list(combinations(range(n), k))
+        _COMBINATIONS[key] = np.array(rows, dtype=np.int64).reshape(len(rows), k)
+    return _COMBINATIONS[key]
+
+
+def _separated(
+    xs: np.ndarray, ys: np.ndarray, cond: np.ndarray, p: int
+) -> dict[tuple[int, int], frozenset[int]]:
+    """Edges with at least one separating set → the union of their separating sets."""
+    if not len(xs):
+        return {}
+    edge = xs * p + ys
+    members = np.unique(np.repeat(edge, cond.shape[1]) * p + cond.ravel())
+    codes, starts = np.unique(members // p, return_index=True)
+    parts = np.split(members % p, starts[1:])
+    return {(int(c) // p, int(c) % p): frozenset(part.tolist()) for c, part in zip(codes, parts)}
