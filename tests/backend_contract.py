@@ -1,13 +1,15 @@
 """Checks every backend must pass, shared by the libvirt, VMware and VirtualBox tests.
 
-`check_host(host)` asserts what the core relies on from a backend's `read()`; the exporter checks
-(`check_prometheus`, ...) render a snapshot through the real exporters and compare with the model.
+`check_host(host)` asserts what the core relies on from a backend's `read()`;
+`check_exports(snapshot)` renders a snapshot through the real Prometheus collector and the real
+VM-MIB view (which both SNMP agents serve) and compares what they expose with the model.
 """
 
 from __future__ import annotations
 
 import uuid
 
+from vmwatch.indexer import Indexer
 from vmwatch.model import (
     AdminState,
     AutoStart,
@@ -17,8 +19,10 @@ from vmwatch.model import (
     Persistent,
     StorageAccess,
     StorageMediaType,
+    Snapshot,
     StorageSourceType,
 )
+from vmwatch.poller import SnapshotCache
 
 INT32_MAX = 2**31 - 1
 COUNTER64_MAX = 2**64 - 1
@@ -79,3 +83,63 @@ def check_host(host: Host) -> None:
             assert isinstance(nic.phys_address, bytes) and len(nic.phys_address) in (0, 6, 8, 20)
             _int32(nic.if_index, f"{where} vmNetworkIfIndex")
             _int32(nic.parent, f"{where} vmNetworkParent")
+
+
+def index(host: Host, name: str = "hv") -> Snapshot:
+    """The snapshot the core would publish for `host` (fresh indexes, no state file)."""
+    cache = SnapshotCache()
+    indexed = Indexer(None).assign(host)
+    snapshot = Snapshot(name=name, backend=name, hypervisor=indexed.hypervisor, vms=indexed.vms, taken_at=0.0)
+    cache.publish(snapshot)
+    return snapshot
+
+
+def check_exports(snapshot: Snapshot) -> None:
+    """Prometheus and SNMP both show every VM, disk and NIC of the snapshot with the model's values."""
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from vmwatch_mib.objects import VM_OBJECTS
+    from vmwatch_mib.smi import Syntax
+    from vmwatch_mib.switches import NotificationSwitches
+    from vmwatch_mib.view import build_view
+    from vmwatch_prometheus.collector import VmwatchCollector
+
+    cache = SnapshotCache()
+    cache.publish(snapshot)
+    registry = CollectorRegistry()
+    registry.register(VmwatchCollector(cache))
+    samples = [s for f in text_string_to_metric_families(generate_latest(registry).decode()) for s in f.samples]
+
+    def series(name: str) -> dict[str, list]:
+        found: dict[str, list] = {}
+        for sample in samples:
+            if sample.name == name and sample.labels.get("hypervisor") == snapshot.name:
+                found.setdefault(sample.labels["vm_uuid"], []).append(sample)
+        return found
+
+    info = series("vmwatch_vm_info")
+    oper = series("vmwatch_vm_oper_state")
+    disks = series("vmwatch_vm_disk_info")
+    nics = series("vmwatch_vm_network_info")
+    assert set(info) == {str(vm.uuid) for vm in snapshot.vms}, "Prometheus: every VM with its uuid"
+    view = build_view(snapshot, NotificationSwitches())
+    entry = VM_OBJECTS + (4, 1)
+    for vm in snapshot.vms:
+        key = str(vm.uuid)
+        (sample,) = info[key]
+        assert sample.labels["vm_name"] == vm.name and sample.labels["vm_index"] == str(vm.index)
+        assert [s.value for s in oper[key]] == [int(vm.oper_state)]
+        assert len(disks.get(key, [])) == len(vm.storage) and len(nics.get(key, [])) == len(vm.networks)
+
+        assert view.get(entry + (2, vm.index)).value == vm.name.encode()[:255]
+        uuid_value = view.get(entry + (3, vm.index))
+        assert uuid_value.syntax == Syntax.OCTET_STRING and uuid_value.value == vm.uuid.bytes
+        assert view.get(entry + (6, vm.index)).value == int(vm.oper_state)
+        for disk in vm.storage:
+            row = VM_OBJECTS + (7, 1, 6, vm.index, disk.index)  # vmStorageResourceID
+            assert view.get(row).value == disk.resource_id.encode()[:255], (vm.name, disk.key)
+        for nic in vm.networks:
+            mac = view.get(VM_OBJECTS + (8, 1, 5, vm.index, nic.index))  # vmNetworkPhysAddress
+            assert mac.syntax == Syntax.OCTET_STRING and mac.value == nic.phys_address, (vm.name, nic.key)
+    assert view.get(VM_OBJECTS + (2, 0)).value == snapshot.vm_number  # vmNumber

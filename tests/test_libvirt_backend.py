@@ -8,6 +8,7 @@ from pathlib import Path
 
 import libvirt
 import pytest
+from backend_contract import check_exports, check_host, index
 from vmwatch_libvirt import client, demo, plugin
 from vmwatch_libvirt.client import LibvirtBackend, UpTimeTracker
 
@@ -205,6 +206,8 @@ def test_demo_writes_a_fleet_the_backend_reads(tmp_path):
     assert len(host.vms) == plugin.DEMO_VMS
     assert {OperState.RUNNING, OperState.PAUSED, OperState.SHUTDOWN} <= {vm.oper_state for vm in host.vms}
     assert plugin.demo(tmp_path / "demo state") == options  # same file, same options
+    check_host(host)
+    check_exports(index(host, "demo"))  # the same Prometheus and SNMP checks as every backend
 
 
 def test_detect(monkeypatch, tmp_path):

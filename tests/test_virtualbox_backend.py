@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from backend_contract import check_host
+from backend_contract import check_exports, check_host
 from vmwatch_virtualbox import plugin
 from vmwatch_virtualbox.client import VBoxManageBackend, detect_local
 from vmwatch_virtualbox.sdk import SdkBackend
@@ -385,21 +385,12 @@ def test_the_sdk_backend_says_when_vboxapi_is_missing():
     backend.close()
 
 
-def test_prometheus_shows_every_vm_with_its_uuid(backend):
-    collector = pytest.importorskip("vmwatch_prometheus.collector")
-    from prometheus_client import CollectorRegistry, generate_latest
-    from prometheus_client.parser import text_string_to_metric_families
-
+def test_prometheus_and_snmp_show_every_vm(backend):
+    """The same exporter checks as every backend: Prometheus and the VM-MIB view."""
     cache = SnapshotCache()
     (snapshot,) = Poller(backend, "virtualbox", cache, lambda name: Indexer(None)).refresh()
-    registry = CollectorRegistry()
-    registry.register(collector.VmwatchCollector(cache))
-    families = text_string_to_metric_families(generate_latest(registry).decode())
-    info = [s for family in families for s in family.samples if s.name == "vmwatch_vm_info"]
-    assert {(s.labels["vm_uuid"], s.labels["vm_name"]) for s in info} == {
-        (str(vm.uuid), vm.name) for vm in snapshot.vms
-    }
-    assert all(s.labels["hypervisor"] == "vbox" for s in info) and len(info) == 7
+    assert len(snapshot.vms) == 7
+    check_exports(snapshot)
 
 
 def _stand_in_vboxapi():

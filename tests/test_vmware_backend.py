@@ -12,7 +12,7 @@ import time
 import uuid
 
 import pytest
-from backend_contract import check_host
+from backend_contract import check_exports, check_host, index
 from pyVim.task import WaitForTask
 from pyVmomi import vim
 from vmwatch_prometheus.collector import VmwatchCollector
@@ -92,6 +92,7 @@ def test_inventory_one_host_per_esxi_host(vcenter, backend):
     assert len(set(names)) == 4 and all(names)
     for host in hosts:
         check_host(host)
+        check_exports(index(host, host.hypervisor.host_name))  # the checks every backend passes
         assert host.hypervisor.software == "VMware ESXi" and host.hypervisor.up_time > 0
     si = vcenter.connect()
     expected = vm_uuids(si)
