@@ -404,3 +404,51 @@ def test_vmwatch_serve_demo_through_snmpd(snmpd, tmp_path):
     assert vmwatch.proc.returncode == 0, vmwatch.describe()
     assert "No Such Object" in snmpd.tool("snmpget", f"{MIB_ROOT}.1.2.0", options=["-On"]).stdout
     assert snmpd.alive()
+
+
+def test_hung_master_is_detected_by_ping_and_left_for_a_new_session(snmpd, agent, snapshot):
+    """snmpd stopped (SIGSTOP) stops answering Pings: vmwatch gives the session up after
+    `timeout` and, once snmpd runs again, registers on a new connection."""
+    exporter = agent(snmpd.unix_address, ping_interval=1, timeout=1)
+    registered(exporter, snmpd)
+    os.kill(snmpd.pid, signal.SIGSTOP)
+    try:
+        wait_for(lambda: not exporter.client.registered.is_set(), 10, "the ping to time out")
+    finally:
+        os.kill(snmpd.pid, signal.SIGCONT)
+    wait_for(lambda: exporter.client.connections >= 2 and exporter.client.registered.is_set(), 15,
+             "a new session after the hang", snmpd)
+    assert walk(snmpd) == expected_instances(snapshot)
+
+
+def test_little_endian_subagent(snmpd, snapshot):
+    """The subagent speaking little-endian (NETWORK_BYTE_ORDER clear, as net-snmp's own
+    subagents do on x86): snmpd answers in that order and every value still arrives intact."""
+    import asyncio
+
+    from vmwatch_agentx.session import Session
+    from vmwatch_agentx.transport import AgentXClient, parse_address
+    from vmwatch_mib import NotificationSwitches, build_view
+
+    view = build_view(snapshot, NotificationSwitches())
+    session = Session(lambda context: view if context is None else None, NotificationSwitches(),
+                      network_byte_order=False)
+    orders: set[bool] = set()
+    original = session.receive_data
+
+    def spy(data: bytes) -> bytes:
+        orders.add(bool(data[2] & 0x10))
+        return original(data)
+
+    session.receive_data = spy
+    loop = asyncio.new_event_loop()
+    client = AgentXClient(session, parse_address(snmpd.unix_address))
+    thread = threading.Thread(target=loop.run_until_complete, args=(client.run(),), daemon=True)
+    thread.start()
+    try:
+        wait_for(client.registered.is_set, 10, "the little-endian subagent to register", snmpd)
+        assert walk(snmpd) == expected_instances(snapshot)
+        assert orders == {False}  # snmpd spoke little-endian to us throughout
+    finally:
+        asyncio.run_coroutine_threadsafe(client.stop(), loop).result(5)
+        thread.join(5)
