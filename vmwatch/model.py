@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 VM_MIB = (1, 3, 6, 1, 2, 1, 236)
 ZERO_OID = (0, 0)
+INT32_MAX = 2**31 - 1
 
 # net-snmp's HOST-RESOURCES-MIB numbers processors as hrDeviceIndex (HRDEV_PROC << 16) + n.
 HR_DEVICE_PROCESSOR_BASE = 3 << 16
@@ -265,3 +266,22 @@ class Snapshot:
 def ticks(seconds: float) -> int:
     """Seconds → TimeTicks (centiseconds), wrapped to the 32-bit range as SNMP requires."""
     return int(seconds * 100) % (1 << 32)
+
+
+def size_unit(*values: int | None) -> int:
+    """The smallest power of 1024 (1, 1024, 1024², ...) in which every known value fits Integer32.
+
+    For vmMemUnit and vmStorageSizeUnit: exact for small sizes, never overflowing for large ones.
+    """
+    largest = max((v for v in values if v is not None and v > 0), default=0)
+    unit = 1
+    while -(-largest // unit) > INT32_MAX:  # ceiling division: sizes are rounded up
+        unit *= 1024
+    return unit
+
+
+def in_unit(value: int | None, unit: int) -> int:
+    """`value` bytes in `unit`, rounded up (a partly used unit counts); -1 when unknown."""
+    if value is None or value < 0:
+        return -1
+    return -(-value // unit)

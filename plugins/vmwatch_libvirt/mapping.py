@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vmwatch.model import (
+    in_unit,
+    size_unit,
     HR_DEVICE_PROCESSOR_BASE,
     AdminState,
     AutoStart,
@@ -37,7 +39,6 @@ from vmwatch.model import (
     VirtualMachine,
 )
 
-INT32_MAX = 2**31 - 1
 MAX_VCPUS = 16384  # far above any hypervisor's limit (QEMU/KVM: 4096); guards the row count
 LIBOSINFO_NS = "http://libosinfo.org/xmlns/libvirt/domain/1.0"
 
@@ -384,22 +385,6 @@ def _domain_config(root: ET.Element, name: str, uuid: uuidlib.UUID) -> DomainCon
 
 
 # --- units --------------------------------------------------------------------------------------
-
-
-def size_unit(*values: int | None) -> int:
-    """The smallest power of 1024 (1, 1024, 1024², ...) in which every known value fits Integer32."""
-    largest = max((v for v in values if v is not None and v > 0), default=0)
-    unit = 1
-    while -(-largest // unit) > INT32_MAX:  # ceiling division: sizes are rounded up
-        unit *= 1024
-    return unit
-
-
-def in_unit(value: int | None, unit: int) -> int:
-    """`value` bytes in `unit`, rounded up (a partly used unit counts); -1 when unknown."""
-    if value is None or value < 0:
-        return -1
-    return -(-value // unit)
 
 
 def _us(ns: Any) -> int | None:

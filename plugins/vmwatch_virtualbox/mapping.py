@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
 from vmwatch.model import (
+    in_unit,
+    size_unit,
     AdminState,
     AutoStart,
     Hypervisor,
@@ -37,7 +39,6 @@ from vmwatch.model import (
 from vmwatch_virtualbox.listing import Medium
 from vmwatch_virtualbox.metrics import Sample, latest, to_bytes
 
-INT32_MAX = 2**31 - 1
 MIB = 1 << 20
 INACCESSIBLE = "<inaccessible>"
 
@@ -361,20 +362,6 @@ def mac_bytes(mac: str) -> bytes:
 def host_interface_name(adapter: str) -> str:
     """The host interface of a bridged / host-only adapter: macOS prints `en0: Wi-Fi (AirPort)`."""
     return adapter.split(": ", 1)[0].strip()
-
-
-def size_unit(*values: int | None) -> int:
-    """The smallest power of 1024 (bytes, KiB, MiB ...) in which every known size fits Integer32."""
-    largest = max((v for v in values if v is not None and v > 0), default=0)
-    unit = 1
-    while -(-largest // unit) > INT32_MAX:
-        unit *= 1024
-    return unit
-
-
-def in_unit(value: int | None, unit: int) -> int:
-    """`value` bytes in `unit`, rounded up; -1 when unknown."""
-    return -1 if value is None or value < 0 else -(-value // unit)
 
 
 def _source_type(att: Attachment, kind: str, medium: Medium | None) -> StorageSourceType:

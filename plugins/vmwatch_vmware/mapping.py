@@ -24,6 +24,8 @@ from pyVmomi import vim
 
 from vmwatch.backend import BackendError
 from vmwatch.model import (
+    in_unit,
+    size_unit,
     HR_DEVICE_PROCESSOR_BASE,
     AdminState,
     AutoStart,
@@ -51,7 +53,6 @@ log = logging.getLogger(__name__)
 PropertySet = Mapping[str, Any]
 Totals = Callable[[str, str, str], "int | None"]  # (vm uuid, total name, instance) → total
 
-INT32_MAX = 2**31 - 1
 MIB = 1024 * 1024
 VMW_ESX = (1, 3, 6, 1, 4, 1, 6876, 4, 1)  # VMWARE-PRODUCTS-MIB vmwESX: ESX(i)'s sysObjectID
 
@@ -188,22 +189,6 @@ def _moid(ref: Any) -> str | None:
 
 
 # --- units --------------------------------------------------------------------------------------
-
-
-def size_unit(*values: int | None) -> int:
-    """The smallest power of 1024 (1, 1024, 1024², ...) in which every known value fits Integer32."""
-    largest = max((v for v in values if v is not None and v > 0), default=0)
-    unit = 1
-    while -(-largest // unit) > INT32_MAX:  # ceiling division: sizes are rounded up
-        unit *= 1024
-    return unit
-
-
-def in_unit(value: int | None, unit: int) -> int:
-    """`value` bytes in `unit`, rounded up; -1 when unknown."""
-    if value is None or value < 0:
-        return -1
-    return -(-value // unit)
 
 
 def _int(value: Any, what: str, default: int | None = None) -> int | None:
