@@ -22,6 +22,7 @@ from vmwatch_agentx.pdu import OID, PduType
 from vmwatch_agentx.session import (
     Closed,
     Event,
+    NotifyAnswered,
     OpenFailed,
     Registered,
     RegistrationFailed,
@@ -190,6 +191,8 @@ class AgentXClient:
                 log.info("registered VM-MIB with the AgentX master at %s (context %r)", self.address, event.context)
             elif isinstance(event, RegistrationFailed):
                 log.warning("the AgentX master refused the registration (context %r): error %d", event.context, event.error)
+            elif isinstance(event, NotifyAnswered) and event.error:
+                log.warning("the AgentX master refused notification %d: error %d", event.packet_id, event.error)
             elif isinstance(event, OpenFailed):
                 log.warning("the AgentX master refused the session: error %d", event.error)
                 self._end_connection()
