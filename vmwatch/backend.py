@@ -51,6 +51,18 @@ class Backend(Protocol):
     def close(self) -> None:
         """Close the connection; must not raise."""
 
+    # Optional, for backends with native lifecycle events (libvirt, vSphere). Without them,
+    # state changes still come from comparing snapshots, one refresh interval late.
+    #
+    # def on_state_change(self, listener: Callable[[NativeEvent], None]) -> None:
+    #     """Call `listener(event)` for every VM state change as it happens, from any thread,
+    #     across reconnections (the backend registers again after each connect). The event has
+    #     `uuid`, `new` (an OperState) and optionally `time` and `host` (vmwatch.events)."""
+    #
+    # def on_resync(self, callback: Callable[[], None]) -> None:
+    #     """Call `callback()` when a read is needed now (a VM was defined or removed, the
+    #     event stream was lost); vmwatch then refreshes at once."""
+
 
 class Exporter(Protocol):
     """Serves snapshots to a consumer (Prometheus, SNMP ...)."""
@@ -60,6 +72,12 @@ class Exporter(Protocol):
 
     def stop(self) -> None:
         """Stop serving and release every resource; must not raise."""
+
+    # Optional, for exporters that build on others (notifications are delivered through the
+    # AgentX and SNMP exporters):
+    #
+    # def use_exporters(self, exporters: Sequence[tuple[str, Exporter]]) -> None:
+    #     """Called once after every exporter started, with all of them (name, exporter)."""
 
 
 @dataclass(frozen=True)

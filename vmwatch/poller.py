@@ -50,6 +50,9 @@ class SnapshotCache:
         self._snapshots: dict[str, Snapshot] = {}
         self._health: dict[str, BackendHealth] = {}
         self._listeners: list[Callable[[Snapshot], None]] = []
+        # The state-change hub (vmwatch.events.EventHub) when the runtime has one: exporters
+        # reach events through the cache they are given. Set by EventHub.attach().
+        self.events = None
 
     def publish(self, snapshot: Snapshot) -> None:
         """Make `snapshot` the latest for its hypervisor and tell the listeners."""
@@ -227,6 +230,9 @@ class Poller:
         failures_in_a_row = 0
         try:
             while True:
+                # Cleared before the read, not after: a request made during the read (an event
+                # that arrived meanwhile) must cause another read, not be forgotten.
+                self._wake.clear()
                 try:
                     await asyncio.to_thread(self.refresh)
                     failures_in_a_row = 0
@@ -235,7 +241,6 @@ class Poller:
                     failures_in_a_row += 1
                     delay = self.backoff(failures_in_a_row)
                     log.warning("%s: read failed (%s); retrying in %.1f s", self.backend.name, exc, delay)
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
                 except asyncio.TimeoutError:

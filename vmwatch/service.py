@@ -2,6 +2,10 @@
 
 Exporters start before the first read so that `up 0` is visible while a hypervisor is down. A
 failing exporter is logged and the others go on. SIGTERM and SIGINT stop everything cleanly.
+
+State changes: an `EventHub` follows the cache (polling diffs) and every backend that offers
+native lifecycle events (`on_state_change`); each native event also asks its poller for a read
+at once, so the snapshot (rows, vmNumber, vmTableLastChange) catches up within one read.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pluggy
 from vmwatch import plugins
 from vmwatch.backend import Exporter
 from vmwatch.config import BackendConfig, Config
+from vmwatch.events import EventHub
 from vmwatch.indexer import Indexer, state_file
 from vmwatch.poller import Poller, SnapshotCache
 
@@ -31,6 +36,7 @@ class Runtime:
     cache: SnapshotCache
     pollers: list[Poller]
     exporters: list[tuple[str, Exporter]]
+    events: EventHub | None = None
 
 
 def choose_backends(config: Config, pm: pluggy.PluginManager, demo: bool) -> tuple[BackendConfig, ...]:
@@ -56,6 +62,8 @@ def choose_backends(config: Config, pm: pluggy.PluginManager, demo: bool) -> tup
 def build(config: Config, pm: pluggy.PluginManager, demo: bool = False, persist: bool = True) -> Runtime:
     """Create the cache and one poller per backend (nothing connects or listens yet)."""
     cache = SnapshotCache(stale_after=config.stale_after)
+    hub = EventHub()
+    hub.attach(cache)
     types = plugins.backend_types(pm)
     state_dir = config.state_dir
     if persist:
@@ -68,17 +76,30 @@ def build(config: Config, pm: pluggy.PluginManager, demo: bool = False, persist:
     pollers = []
     for entry in choose_backends(config, pm, demo):
         backend = types[entry.type].create(entry.name, entry.options)
-        pollers.append(
-            Poller(
-                backend,
-                entry.type,
-                cache,
-                make_indexer,
-                interval=config.refresh_interval,
-                backoff_max=config.backoff_max,
-            )
+        poller = Poller(
+            backend,
+            entry.type,
+            cache,
+            make_indexer,
+            interval=config.refresh_interval,
+            backoff_max=config.backoff_max,
         )
-    return Runtime(cache=cache, pollers=pollers, exporters=[])
+        follow_events(backend, poller, hub)
+        pollers.append(poller)
+    return Runtime(cache=cache, pollers=pollers, exporters=[], events=hub)
+
+
+def follow_events(backend, poller: Poller, hub: EventHub) -> None:
+    """Wire a backend's optional native events to the hub, and ask for a read after each."""
+    if hasattr(backend, "on_state_change"):
+
+        def on_state_change(event, name=backend.name) -> None:
+            hub.on_native(name, event)
+            poller.request_refresh()
+
+        backend.on_state_change(on_state_change)
+    if hasattr(backend, "on_resync"):
+        backend.on_resync(poller.request_refresh)
 
 
 def start_exporters(runtime: Runtime, config: Config, pm: pluggy.PluginManager) -> None:
@@ -93,6 +114,12 @@ def start_exporters(runtime: Runtime, config: Config, pm: pluggy.PluginManager) 
             continue
         runtime.exporters.append((entry.name, exporter))
         log.info("exporter %s started", entry.name)
+    for name, exporter in list(runtime.exporters):
+        if hasattr(exporter, "use_exporters"):
+            try:
+                exporter.use_exporters(list(runtime.exporters))
+            except Exception:
+                log.exception("exporter %s could not use the others; going on without it", name)
 
 
 def stop_exporters(runtime: Runtime) -> None:

@@ -26,7 +26,9 @@ from typing import Any
 import libvirt
 
 from vmwatch.backend import BackendError, BackendUnavailable
+from vmwatch.events import BackendStateChange
 from vmwatch.model import Host, ticks
+from vmwatch_libvirt.events import LifecycleFeed, ensure_event_loop
 from vmwatch_libvirt.mapping import (
     DomainConfig,
     DomainReading,
@@ -175,9 +177,13 @@ def _unknown() -> None:
 class LibvirtBackend:
     """One read-only libvirt connection; `read()` returns the one host behind it."""
 
-    def __init__(self, name: str, uri: str, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, name: str, uri: str, clock: Callable[[], float] = time.monotonic, events: bool = True
+    ) -> None:
         self.name = name
         self.uri = uri
+        # Lifecycle events (events.py): registered on every connection once someone listens.
+        self.events = LifecycleFeed(name) if events else None
         self._conn: libvirt.virConnect | None = None
         self._uptimes = UpTimeTracker(clock)
         self._driver = ""
@@ -197,6 +203,8 @@ class LibvirtBackend:
         """Open the read-only connection and read the host's fixed facts."""
         libvirt.registerErrorHandler(_silence, None)
         self.close()
+        if self.events is not None and self.events.wanted:
+            ensure_event_loop()  # before opening: a connection binds to the event loop it finds
         try:
             conn = libvirt.openReadOnly(self.uri)
         except libvirt.libvirtError as exc:
@@ -216,6 +224,8 @@ class LibvirtBackend:
                 f"{self.name}: libvirt at {self.uri} failed right after connecting: {exc}"
             ) from None
         self._conn = conn
+        if self.events is not None and self.events.wanted:
+            self.events.attach(conn)
         self._local = is_local_uri(uri)
         self._qemu_system = (
             self._driver == "QEMU" and self._local and urllib.parse.urlsplit(uri).path == "/system"
@@ -225,8 +235,24 @@ class LibvirtBackend:
     def close(self) -> None:
         """Close the connection; never raises (a dead connection is simply dropped)."""
         conn, self._conn = self._conn, None
+        if self.events is not None:
+            self.events.detach()
         if conn is not None:
             _close_quietly(conn)
+
+    # --- lifecycle events (optional backend contract, see vmwatch.backend.Backend) -------------
+
+    def on_state_change(self, listener: Callable[[BackendStateChange], None]) -> None:
+        """Call `listener(change)` from libvirt's event thread for every domain state change.
+        Takes effect from the next connect (the poller's first one, or a reconnect)."""
+        if self.events is not None:
+            self.events.add_listener(listener)
+
+    def on_resync(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` when a refresh is needed now: a domain was defined or undefined
+        (rows change), or the connection closed."""
+        if self.events is not None:
+            self.events.add_resync(callback)
 
     # --- reading --------------------------------------------------------------------------------
 

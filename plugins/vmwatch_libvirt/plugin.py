@@ -15,7 +15,10 @@ from vmwatch.backend import Backend, BackendType, Options, Problem
 from vmwatch_libvirt import demo as demo_fleet
 
 DEFAULT_URI = "qemu:///system"
-OPTIONS = {"uri": "libvirt connection URI (default qemu:///system)"}
+OPTIONS = {
+    "uri": "libvirt connection URI (default qemu:///system)",
+    "events": "follow libvirt's lifecycle events for immediate state changes (default true)",
+}
 DEMO_VMS = 48
 
 
@@ -29,6 +32,8 @@ def check(options: Options) -> list[Problem]:
         problems.append(Problem("uri", f"must be a libvirt URI such as {DEFAULT_URI!r}, not {uri!r}"))
     elif ":" not in uri:
         problems.append(Problem("uri", f"{uri!r} is not a URI (expected driver[+transport]://[host]/path)"))
+    if not isinstance(options.get("events", True), bool):
+        problems.append(Problem("events", f"must be true or false, not {options['events']!r}"))
     return problems
 
 
@@ -36,7 +41,7 @@ def create(name: str, options: Options) -> Backend:
     """A LibvirtBackend for `options` (checked); it connects in `connect()`."""
     from vmwatch_libvirt.client import LibvirtBackend  # needs libvirt-python
 
-    return LibvirtBackend(name, options.get("uri", DEFAULT_URI))
+    return LibvirtBackend(name, options.get("uri", DEFAULT_URI), events=options.get("events", True))
 
 
 def demo(directory: Path) -> Options:
