@@ -314,7 +314,47 @@ HEALTH_SPECS: tuple[MetricSpec, ...] = (
     BACKEND_UP, BACKEND_READ_DURATION, BACKEND_LAST_SUCCESS, BACKEND_READS, BACKEND_FAILURES,
     SNAPSHOT_AGE, SNAPSHOT_STALE, BUILD_INFO,
 )
-ALL_SPECS = SNAPSHOT_SPECS + HEALTH_SPECS
+
+# --- Families from the event hub (state changes, notifications), computed on every scrape -------
+
+STATE_CHANGES = MetricSpec(
+    "vmwatch_vm_state_changes", "counter",
+    "VM state changes seen since vmwatch started, by previous and new state (VM-MIB vmOperState; "
+    'to="deleted": the VM left vmTable, as vmDeleted reports)',
+    HV + ("from", "to"), "vmOperState", conversion="one count per change; from/to are the MIB's state labels",
+)
+NOTIFICATIONS_SENT = MetricSpec(
+    "vmwatch_notifications_sent", "counter",
+    "RFC 7666 notifications delivered, by sink (agentx, snmp) and kind (per_vm, bulk)",
+    ("sink", "kind"), "vmwatch",
+)
+NOTIFICATIONS_DROPPED = MetricSpec(
+    "vmwatch_notifications_dropped", "counter",
+    "Notifications that will never be delivered, by sink and reason (queue_full, expired, failed, shutdown; "
+    'sink="policy", reason="rate_limit": held back by the per-VM rate limit with no bulk notification to carry them)',
+    ("sink", "reason"), "vmwatch",
+)
+NOTIFICATIONS_QUEUED = MetricSpec(
+    "vmwatch_notifications_queued", "gauge", "Notifications waiting for their sink (e.g. while the AgentX master is down)",
+    ("sink",), "vmwatch",
+)
+NOTIFICATION_SINK_UP = MetricSpec(
+    "vmwatch_notification_sink_up", "gauge", "1 if the sink took the last notification offered to it, else 0",
+    ("sink",), "vmwatch",
+)
+NOTIFICATIONS_RATE_LIMITED = MetricSpec(
+    "vmwatch_notifications_rate_limited", "counter", "Per-VM notifications held back by the per-VM rate limit",
+    (), "vmwatch",
+)
+NOTIFICATIONS_COALESCED = MetricSpec(
+    "vmwatch_notifications_coalesced", "counter", "State changes carried by bulk notifications (VM-MIB vmAffectedVMs)",
+    (), "vmwatch",
+)
+EVENT_SPECS: tuple[MetricSpec, ...] = (
+    STATE_CHANGES, NOTIFICATIONS_SENT, NOTIFICATIONS_DROPPED, NOTIFICATIONS_QUEUED, NOTIFICATION_SINK_UP,
+    NOTIFICATIONS_RATE_LIMITED, NOTIFICATIONS_COALESCED,
+)
+ALL_SPECS = SNAPSHOT_SPECS + HEALTH_SPECS + EVENT_SPECS
 
 
 # --- Rendering helpers -----------------------------------------------------------------------------
@@ -601,6 +641,33 @@ def health_families(
             yield family
 
 
+def event_families(events) -> Iterator[Metric]:
+    """State-change counts and notification counters from the event hub (None: no hub)."""
+    if events is None:
+        return
+    changes = STATE_CHANGES.family()
+    for (hypervisor, before, after), count in sorted(events.state_changes().items()):
+        changes.add_metric([hypervisor, before, after], count)
+    yield changes
+    report = events.reports().get("notifications")
+    if report is None:
+        return
+    sent, dropped, queued, up = (s.family() for s in EVENT_SPECS[1:5])
+    for sink, counts in sorted(report["sinks"].items()):
+        for kind in ("per_vm", "bulk"):
+            sent.add_metric([sink, kind], counts["sent"].get(kind, 0))
+        for reason, count in sorted(counts["dropped"].items()):
+            dropped.add_metric([sink, reason], count)
+        queued.add_metric([sink], counts["queued"])
+        up.add_metric([sink], 1 if counts["up"] else 0)
+    policy = report["policy"]
+    dropped.add_metric(["policy", "rate_limit"], policy["dropped_rate_limit"])
+    limited, coalesced = NOTIFICATIONS_RATE_LIMITED.family(), NOTIFICATIONS_COALESCED.family()
+    limited.add_metric([], policy["rate_limited"])
+    coalesced.add_metric([], policy["coalesced"])
+    yield from (sent, dropped, queued, up, limited, coalesced)
+
+
 def _python_version() -> str:
     return ".".join(map(str, sys.version_info[:3]))
 
@@ -717,3 +784,4 @@ class VmwatchCollector:
                 del self._failed[gone]
         yield from snapshot_families(renders)
         yield from health_families(self._cache.health(), snapshots, self._clock(), self._cache.is_stale)
+        yield from event_families(getattr(self._cache, "events", None))

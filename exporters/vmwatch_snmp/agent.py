@@ -14,6 +14,7 @@ watch several hypervisors.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import socket
 import threading
@@ -24,6 +25,12 @@ from vmwatch.model import Snapshot
 from vmwatch.poller import SnapshotCache
 from vmwatch_snmp.access import AccessPolicy
 from vmwatch_snmp.engine import add_udp_transport, build_engine
+from vmwatch_snmp.notify import (
+    AgentNotRunning,
+    NotificationError,
+    NotificationSender,
+    community_security_names,
+)
 from vmwatch_snmp.options import AgentSettings
 from vmwatch_snmp.responder import Responder, ResponderStats
 from vmwatch_snmp.system import LocalObjects
@@ -50,6 +57,7 @@ class SnmpAgent:
         self._engine = None
         self._responder: Responder | None = None
         self._local: LocalObjects | None = None
+        self._sender: NotificationSender | None = None
         self._cache: SnapshotCache | None = None
         self._views: dict[str, MibView] = {}
         self._trees: dict[bytes, MibTree] = {}
@@ -118,6 +126,26 @@ class SnmpAgent:
     def stats(self) -> ResponderStats:
         assert self._responder is not None, "not started"
         return self._responder.stats
+
+    # --- notifications (issue 4): sent from the agent's engine, so v3 traps carry its engine ID ---
+
+    @property
+    def has_targets(self) -> bool:
+        """True when `[[exporter.snmp.targets]]` names notification receivers."""
+        return bool(self.settings.targets)
+
+    def send_notification(self, varbinds, context: bytes = b"") -> None:
+        """Send one notification (snmpTrapOID.0 first) to every target; thread-safe. Returns once
+        traps are sent and informs acknowledged. Raises AgentNotRunning or NotificationError."""
+        loop, sender = self._loop, self._sender
+        if not self._running or loop is None or sender is None:
+            raise AgentNotRunning("the embedded SNMP agent is not running")
+        future = asyncio.run_coroutine_threadsafe(sender.send(varbinds, context), loop)
+        try:
+            future.result(sender.longest_wait())
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise NotificationError("the agent's loop did not finish sending in time") from None
 
     def counter(self, name: str) -> int:
         """One of pysnmp's SNMPv2-MIB counters (snmpInPkts, snmpInASNParseErrs ...)."""
@@ -213,6 +241,14 @@ class SnmpAgent:
             await asyncio.sleep(0.005)
         else:
             raise AgentError("pysnmp did not open the UDP endpoint")
+        self._sender = NotificationSender(
+            snmp_engine,
+            self.settings.targets,
+            {user.name: user for user in self.settings.users},
+            self._local.up_time,
+            community_security_names(self.settings.communities, self.settings.write_community),
+        )
+        self._sender.configure()
 
     def _shutdown(self) -> None:
         """In the loop thread: close pysnmp's transports (and so the socket), then stop."""

@@ -17,6 +17,9 @@ config file itself can stay world-readable.
     priv_protocol = "aes"                # aes, aes192, aes256 (net-snmp AES-192/256), aes192c, aes256c, none
     priv_key_file = "/etc/vmwatch/snmp-priv.key"
     write = false
+    [[exporter.snmp.targets]]            # notification receivers: see vmwatch_snmp.notify
+    address = "udp:192.0.2.10:162"
+    type = "inform"
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any
 
 from vmwatch.backend import Problem
 from vmwatch_snmp.address import AddressError, ListenAddress, default_listen, parse_listen
+from vmwatch_snmp.notify import TargetSettings, parse_targets
 
 AUTH_PROTOCOLS = ("sha", "sha224", "sha256", "sha384", "sha512")
 PRIV_PROTOCOLS = ("aes", "aes192", "aes256", "aes192c", "aes256c", "none")
@@ -47,6 +51,7 @@ KEYS = {
     "sys_name": "sysName (default: the host name)",
     "sys_contact": "sysContact",
     "sys_location": "sysLocation",
+    "targets": "notification receivers (address, version, community or user, type, timeout, retries)",
 }
 # RFC 3411 SnmpEngineID: enterprise 20408 (pysnmp's, whose engine this is) with the high bit
 # set, format 4 (text). Derived from the host name so that v3 managers' localized keys and
@@ -83,6 +88,7 @@ class AgentSettings:
     sys_name: str = ""
     sys_contact: str = ""
     sys_location: str = ""
+    targets: tuple[TargetSettings, ...] = ()  # notification receivers (vmwatch_snmp.notify)
 
     def __repr__(self) -> str:
         return (f"AgentSettings(listen={self.listen}, communities={len(self.communities)}, "
@@ -245,6 +251,7 @@ def parse_options(options: Mapping[str, Any], euid: int | None = None) -> tuple[
             except ValueError as exc:
                 problems.append(Problem("engine_id", str(exc)))
 
+    targets = parse_targets(options.get("targets", []), {u.name: u for u in users}, problems)
     per_vm = _bool(options, "per_vm_notifications", problems)
     bulk = _bool(options, "bulk_notifications", problems)
     sys_name = _string(options, "sys_name", problems, default=socket.gethostname())
@@ -268,6 +275,7 @@ def parse_options(options: Mapping[str, Any], euid: int | None = None) -> tuple[
             sys_name=sys_name,
             sys_contact=sys_contact,
             sys_location=sys_location,
+            targets=targets,
         ),
         [],
     )
