@@ -91,3 +91,17 @@ def test_start_returns_when_no_master_is_there(tmp_path):
     finally:
         exporter.stop()
     assert not exporter._thread.is_alive()
+
+
+def test_without_contexts_other_hypervisors_cost_no_view_build(monkeypatch):
+    built = []
+    real = plugin.build_view
+    monkeypatch.setattr(plugin, "build_view", lambda snapshot, switches: built.append(snapshot and snapshot.name) or real(snapshot, switches))
+    cache = SnapshotCache()
+    exporter = plugin.AgentXExporter({})
+    exporter.cache = cache
+    cache.subscribe(exporter._on_snapshot)
+    cache.publish(sample_snapshot("kvm-a"))
+    cache.publish(sample_snapshot("kvm-b"))  # not first by name: not served, not built
+    cache.publish(sample_snapshot("kvm-a"))
+    assert [name for name in built if name] == ["kvm-a", "kvm-a"] and exporter.view(None).name == "kvm-a"

@@ -109,9 +109,11 @@ class AgentXExporter:
         """Rebuild the view of the hypervisor that just published (in the publishing thread)."""
         if self._stopped:
             return
+        names = self._names() or [snapshot.name]
+        if not self.use_contexts and snapshot.name != names[0]:
+            return  # without contexts only the first hypervisor is served: no view to build
         view = build_view(snapshot, self.switches)
         with self._lock:
-            names = self._names() or [snapshot.name]
             # hypervisors the cache forgot lose their views here
             by_name = {n: self._by_name[n] for n in names if n in self._by_name}
             by_name[snapshot.name] = view
