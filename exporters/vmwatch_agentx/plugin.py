@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 OPTIONS = {
     "master": f"AgentX master address: unix:/path or tcp:host:port (default {DEFAULT_MASTER})",
     "ping_interval": "seconds between keepalive pings to the master; 0 turns them off (default 15)",
-    "timeout": "seconds to wait for the master's answers, and asked of it for ours (default 5)",
+    "timeout": "seconds to wait for the master's answers (default 5)",
     "contexts": "also serve each hypervisor in an AgentX context named after it (default false)",
     "per_vm_notifications": "start value of vmPerVMNotificationsEnabled (default true)",
     "bulk_notifications": "start value of vmBulkNotificationsEnabled (default false)",

@@ -235,8 +235,8 @@ class Session:
         self.registered.clear()
         self.session_id = None
         self.state = State.OPENING
-        timeout = max(0, min(255, round(self.timeout)))
-        return self._send(Open(timeout=timeout, id=AGENT_ID, description=self.description), session_id=0)
+        # o.timeout 0: snmpd's own agentXTimeout (snmpd.conf) governs how long it waits for us.
+        return self._send(Open(timeout=0, id=AGENT_ID, description=self.description), session_id=0)
 
     def close(self, reason: CloseReason = CloseReason.SHUTDOWN) -> bytes:
         """A clean end of the session: the Close PDU to send (b"" when nothing is open)."""
