@@ -123,7 +123,7 @@ def test_virsh_changes_arrive_natively_in_order_with_previous_state(libvirtd, wa
         latencies.append(seen_at - began)
         watched.changes.clear()
     # a 30 s poll interval: these can only have come from events (virsh itself takes ~50 ms)
-    assert max(latencies) < 2.0, latencies
+    assert max(latencies) < 5.0, latencies
 
 
 def test_sequence_is_reported_once_each(libvirtd, watched):
@@ -163,4 +163,4 @@ def test_events_are_registered_again_after_libvirtd_restarts(libvirtd, watched):
     began = time.monotonic()
     libvirtd.virsh("suspend", "test")  # the test driver's own domain, present again after the restart
     seen_at, change = watched.wait_change("test", P)
-    assert change.source == NATIVE and seen_at - began < 2.0
+    assert change.source == NATIVE and seen_at - began < 5.0
