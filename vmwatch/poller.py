@@ -9,6 +9,8 @@ than `stale_after`; the connection is then reopened with exponential backoff.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import logging
 import random
 import threading
@@ -21,6 +23,20 @@ from vmwatch.indexer import Indexer
 from vmwatch.model import Host, Snapshot
 
 log = logging.getLogger(__name__)
+
+
+def _malloc_trim() -> Callable[[], None]:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to give back
+        return lambda: None
+    return lambda: trim(0) and None
+
+
+release_free_memory = _malloc_trim()
+"""Give the heap's free pages back to the system (glibc). A refresh of 1000 VMs builds and drops
+tens of MB of short-lived objects; without this the allocator keeps them and RSS stays at the peak."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +239,10 @@ class Poller:
         delay = min(self.backoff_max, 2.0 ** max(0, failures_in_a_row - 1))
         return delay * random.uniform(0.8, 1.2)
 
+    def _refresh_and_trim(self) -> None:
+        self.refresh()
+        release_free_memory()
+
     async def run(self) -> None:
         """Refresh forever: every `interval` while reads succeed, with backoff while they fail."""
         self._loop = asyncio.get_running_loop()
@@ -233,10 +253,12 @@ class Poller:
                 # Cleared before the read, not after: a request made during the read (an event
                 # that arrived meanwhile) must cause another read, not be forgotten.
                 self._wake.clear()
+                started = time.monotonic()
                 try:
-                    await asyncio.to_thread(self.refresh)
+                    await asyncio.to_thread(self._refresh_and_trim)
                     failures_in_a_row = 0
-                    delay = self.interval
+                    # Fixed rate: reads start every `interval`, however long each one took.
+                    delay = max(0.0, self.interval - (time.monotonic() - started))
                 except BackendError as exc:
                     failures_in_a_row += 1
                     delay = self.backoff(failures_in_a_row)
