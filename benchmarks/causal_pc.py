@@ -6,15 +6,16 @@
 
 Data: `vmwatch_loganomaly.causal.synthetic.log_like(variables, bins, seed)`: one window of
 one-minute bins, binarised; mostly rare independent series, ~20 % in small cascades, ~8 %
-periodic. Every contender runs in its own fresh process pinned to one CPU (BLAS threads 1 too),
-on the same matrix, α = 0.01:
+periodic; --incident K adds an outage where K series fire together for 20 bins. Every contender
+runs in its own fresh process pinned to one CPU (BLAS threads 1 too), on the same matrix, α = 0.01:
 - vmwatch: `vmwatch_loganomaly.causal.pc` (3 runs, median reported);
 - causal-learn 0.1.4.8: `pc(data, 0.01, "gsq", stable=True, uc_rule=0, uc_priority=2)`, one run;
 - logdag's stack: `pcalg.estimate_skeleton(gsq.ci_tests.ci_test_bin, ..., method="stable")` then
   `pcalg.estimate_cpdag`, one run (what logdag's pc_input.py calls).
 A peer that does not finish within --cap seconds is stopped and reported as such; sizes not in
-its --*-sizes are "not run" (stock causal-learn needs more than 15 minutes at 500 variables). Nothing is extrapolated. Where causal-learn finishes, its CPDAG is
-compared with vmwatch's (they must be identical).
+its --*-sizes are "not run" (stock causal-learn needs more than 15 minutes at 500 variables).
+Nothing is extrapolated. Where causal-learn finishes, its CPDAG is compared with vmwatch's (they
+must be identical).
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,300,500")
     parser.add_argument("--bins", type=int, default=720)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--incident", type=int, default=0, help="series firing together in an outage (0: none)"
+    )
     parser.add_argument("--causal-learn-sizes", default="100,300", help="sizes at which causal-learn runs")
     parser.add_argument("--logdag-sizes", default="100,300,500", help="sizes at which logdag's stack runs")
     parser.add_argument("--cap", type=float, default=600.0, help="seconds before a peer run is stopped")
@@ -114,7 +118,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
-            window = log_like(size, args.bins, seed=args.seed)
+            window = log_like(size, args.bins, seed=args.seed, incident=args.incident)
             data_path = Path(tmp) / f"data{size}.npy"
             np.save(data_path, window.data)
             row = {

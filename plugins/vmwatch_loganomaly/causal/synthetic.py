@@ -34,8 +34,14 @@ def log_like(
     seed: int = 0,
     cascade_share: float = 0.2,
     periodic_share: float = 0.08,
+    incident: int = 0,
 ) -> Synthetic:
-    """A window of `variables` binarised series over `bins` bins (see the module docstring)."""
+    """A window of `variables` binarised series over `bins` bins (see the module docstring).
+
+    incident > 0 adds an outage: that many series (chosen at random) fire together, each with
+    probability 0.7 per bin, during 20 bins in the middle of the window: the densest structure
+    a window of logs gets, and the hardest case for the skeleton search.
+    """
     rng = np.random.default_rng(seed)
     data = np.zeros((bins, variables), dtype=np.uint8)
     kinds = ["rare"] * variables
@@ -81,4 +87,8 @@ def log_like(
             leader = int(periodic_cols[i - 1])
             data[:, col] = data[:, leader] & (rng.random(bins) < 0.97)
             edges.append((leader, col))
+    if incident:
+        hit = rng.choice(variables, min(incident, variables), replace=False)
+        during = np.arange(bins // 2, min(bins, bins // 2 + 20))
+        data[np.ix_(during, hit)] |= (rng.random((during.size, hit.size)) < 0.7).astype(np.uint8)
     return Synthetic(data, tuple(edges), tuple(kinds))
