@@ -112,3 +112,15 @@ def test_window_outside_the_series_is_an_error():
     s = series_of({"a": np.ones(10)})
     with pytest.raises(ValueError, match="not inside"):
         window(s, 0.0, 20 * MIN)
+
+
+def test_a_window_feeds_the_causal_graph():
+    from vmwatch_loganomaly.causal import pc
+
+    link = (rng.random(BINS_PER_DAY) < 0.03).astype(np.int64)
+    bond = link * (rng.random(BINS_PER_DAY) < 0.9)
+    s = series_of({"link down": link, "bond degraded": bond, "silent": np.zeros(BINS_PER_DAY)})
+    w = window(s, 0.0, DAY, FilterConfig(enabled=False))
+    graph = pc(w.matrix, names=[str(k) for k in w.keys])
+    assert graph.edges() == [("link down", "bond degraded", False)]
+    assert w.why("silent").reason == "absent"
