@@ -142,3 +142,20 @@ def test_config_from_environment(tmp_path):
     path.write_text("[vmwatch]\nrefresh_interval = -5\n")
     done = run_vmwatch("snapshot", env={"VMWATCH_CONFIG": str(path)})
     assert done.returncode == 2 and f"{path}: vmwatch.refresh_interval" in done.stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`vmwatch snapshot ... | head -1`: no traceback when the reader leaves early."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vmwatch", "snapshot", "--demo", "--format", "json", "--state-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.readline().strip() == b"["  # far more than a pipe buffer follows
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr

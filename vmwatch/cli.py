@@ -160,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     except (IndexStateError, service.NoBackend, plugins.PluginError) as exc:
         print(f"vmwatch: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `vmwatch ... | head`: the reader left. Point stdout at /dev/null so that Python's
+        # final flush does not fail again, and end quietly (as the docs of `signal` advise).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
