@@ -1,4 +1,4 @@
-"""`vmwatch logs ingest|templates|groups|stats|simulate|evaluate`: the parsers.
+"""`vmwatch logs ingest|templates|groups|stats|simulate|evaluate|windows|edges|rare|report`: the parsers.
 
 Only argparse is imported here: every `vmwatch` invocation builds these parsers, so the command
 modules (numpy, drain3 ...) are imported only when a `logs` command actually runs.
@@ -33,7 +33,9 @@ def _command(name: str):
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `vmwatch logs` and its subcommands."""
-    logs = subparsers.add_parser("logs", help="system-log analysis: ingest, templates, groups, statistics")
+    logs = subparsers.add_parser(
+        "logs", help="system-log analysis: ingest, templates, groups, statistics, causal graphs, rare edges"
+    )
     sub = logs.add_subparsers(dest="logs_command", metavar="COMMAND")
     logs.set_defaults(handler=lambda args, plugins: (logs.print_help(sys.stderr), 2)[1])
 
@@ -149,3 +151,92 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--similarity", type=float, default=0.7)
     p.add_argument("--depth", type=int, default=5)
     p.set_defaults(handler=_command("cmd_evaluate"))
+
+    def with_analysis(p: argparse.ArgumentParser) -> None:
+        g = p.add_argument_group("windows (the same settings select the same stored analysis)")
+        g.add_argument(
+            "--length", default="1d", help="window length: 1d, 2h, 90m or seconds (default: %(default)s)"
+        )
+        g.add_argument("--step", help="window step (default: the length; shorter steps overlap)")
+        g.add_argument("--bin", default="60", help="bin width of the event series (default: %(default)s s)")
+        g.add_argument(
+            "--per-host", action="store_true", help="a node per (group, host) instead of per group"
+        )
+        g.add_argument("--no-filters", action="store_true", help="keep periodic and constant-rate series")
+        g.add_argument(
+            "--alpha",
+            type=float,
+            default=0.01,
+            help="significance level of the G² test (default: %(default)s)",
+        )
+
+    def with_rarity(p: argparse.ArgumentParser) -> None:
+        g = p.add_argument_group("rare edges")
+        g.add_argument(
+            "--coverage",
+            type=float,
+            default=0.8,
+            help="rare = the fewest edge-days covering this share of distinct edges (default: %(default)s)",
+        )
+        g.add_argument(
+            "--days", type=int, help="rare = seen on at most this many days (overrides --coverage)"
+        )
+        g.add_argument(
+            "--host-edges", action="store_true", help="key edges by node pair with hosts (per-host graphs)"
+        )
+
+    p = sub.add_parser(
+        "windows", help="causal graph per window (PC-stable, G²): compute new windows and list them"
+    )
+    with_store(p)
+    with_format(p)
+    with_analysis(p)
+    p.add_argument("--workers", type=int, help="worker processes (default: CPUs; 0: in this process)")
+    p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the windows there")
+    p.add_argument("--recompute", action="store_true", help="recompute every window of these settings")
+    p.add_argument(
+        "--show",
+        metavar="TIME",
+        help="the window starting at TIME (ISO 8601, UTC): nodes, filter decisions, edges",
+    )
+    p.add_argument("--limit", type=int, default=0, help="list only the last N windows")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_command("cmd_windows"))
+
+    p = sub.add_parser("edges", help="edge history: windows and days per edge, CDF of edge-days, TF-IDF")
+    with_store(p)
+    with_format(p)
+    with_analysis(p)
+    with_rarity(p)
+    p.add_argument("--sort", choices=("days", "first", "tfidf"), default="days")
+    p.add_argument("--rare", action="store_true", help="only rare edges")
+    p.add_argument("--limit", type=int, default=0)
+    p.set_defaults(handler=_command("cmd_edges"))
+
+    p = sub.add_parser("rare", help="rare edges per window, peaks, and the rare edges with example lines")
+    with_store(p)
+    with_format(p)
+    with_analysis(p)
+    with_rarity(p)
+    p.add_argument("--truth", help="ground truth JSON (vmwatch logs simulate --truth): precision and recall")
+    p.add_argument(
+        "--top", type=int, default=10, help="rare edges to show with evidence (default: %(default)s)"
+    )
+    p.add_argument(
+        "--examples", type=int, default=1, help="example lines per edge end (default: %(default)s)"
+    )
+    p.add_argument("--all", action="store_true", help="list every window, not only those with rare edges")
+    p.set_defaults(handler=_command("cmd_rare"))
+
+    p = sub.add_parser("report", help="one self-contained HTML page with the study's views")
+    with_store(p)
+    with_rarity(p)
+    p.add_argument("--out", required=True, help="folder for index.html")
+    p.add_argument("--truth", help="ground truth JSON: incidents marked and precision/recall")
+    p.add_argument(
+        "--top", type=int, default=15, help="rare edges listed with example lines (default: %(default)s)"
+    )
+    p.add_argument(
+        "--timelines", type=int, default=24, help="template groups with a timeline (default: %(default)s)"
+    )
+    p.set_defaults(handler=_command("cmd_report"))

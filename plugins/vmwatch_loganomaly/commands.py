@@ -309,3 +309,213 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 # --- parser -----------------------------------------------------------------------------------
+
+
+# --- windows, edges, rare edges, report (steps 5-9) -------------------------------------------
+
+
+def _analysis(args: argparse.Namespace):
+    from vmwatch_loganomaly.pipeline import AnalysisConfig, parse_duration
+    from vmwatch_loganomaly.windows import FilterConfig
+
+    length = parse_duration(args.length)
+    return AnalysisConfig(
+        length=length,
+        step=parse_duration(args.step) if args.step else length,
+        bin_width=parse_duration(args.bin),
+        per_host=args.per_host,
+        filters=FilterConfig(enabled=not args.no_filters),
+        alpha=args.alpha,
+    )
+
+
+def _parse_time(text: str) -> float:
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise LogAnomalyError(f"not a time: {text!r} (use ISO 8601, e.g. 2015-09-27T14:00)") from None
+    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).timestamp()
+
+
+def _progress(enabled: bool):
+    if not enabled or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\rwindows: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_windows(args: argparse.Namespace) -> int:
+    from vmwatch_loganomaly import pipeline, results
+
+    config = _analysis(args)
+    with Store.open(args.store, create=False) as store:
+        summary = pipeline.run(
+            store, config, workers=args.workers, scheduler=args.scheduler, recompute=args.recompute,
+            progress=_progress(not args.quiet),
+        )  # fmt: skip
+        stored = results.windows(store, summary.analysis)
+        if args.show:
+            return _show_window(store, stored, _parse_time(args.show), args)
+    shown = stored[-args.limit :] if args.limit else stored
+    data = [
+        {"start": _iso(w.start), "end": _iso(w.end), "series": w.series, "nodes": w.nodes, "edges": w.edges,
+         "seconds": round(w.seconds, 3)}
+        for w in shown
+    ]  # fmt: skip
+    if args.format == "json":
+        json.dump(
+            {"analysis": config.label, "windows": data, "computed": summary.computed}, sys.stdout, indent=1
+        )
+        print()
+        return 0
+    rows = [[d["start"], d["series"], d["nodes"], d["edges"], f"{d['seconds']:.2f}"] for d in data]
+    print(_table(["window start", "series", "nodes", "edges", "PC s"], rows))
+    print(
+        f"{config.label} windows: {summary.windows} in the data, {summary.computed} computed now in "
+        f"{summary.seconds:.1f}s (PC {summary.pc_seconds:.1f}s of worker time)"
+    )
+    return 0
+
+
+def _show_window(store: Store, stored, start: float, args: argparse.Namespace) -> int:
+    from vmwatch_loganomaly import findings, results
+
+    match = [w for w in stored if w.start == start]
+    if not match:
+        raise LogAnomalyError(
+            f"no window starts at {_iso(start)}; windows start at {_iso(stored[0].start)} + steps"
+        )
+    w = match[0]
+    names = findings.template_of_group(store, findings.group_templates(store))
+    decisions = results.decisions(store, w.id)
+    found = results.edges_of(store, w.id)
+    if args.format == "json":
+        json.dump({"start": _iso(w.start), "end": _iso(w.end),
+                   "decisions": [dict(zip(("node", "action", "reason", "events", "detail"), d)) for d in decisions],
+                   "edges": [{"a": a, "b": b, "directed": d} for a, b, d in found]}, sys.stdout, indent=1)  # fmt: skip
+        print()
+        return 0
+    label = lambda node: f"{node} {names.get(int(node.split('@')[0]), '')[:60]}"
+    print(f"window {_iso(w.start)} .. {_iso(w.end)}: {w.nodes} nodes of {w.series} series, {w.edges} edges")
+    rows = [[node, action, reason, events, detail, names.get(int(node.split("@")[0]), "")[:60]]
+            for node, action, reason, events, detail in decisions]  # fmt: skip
+    print(_table(["node", "action", "reason", "events", "detail", "template"], rows))
+    for a, b, directed in found:
+        print(f"  {label(a)} {'->' if directed else '--'} {label(b)}")
+    return 0
+
+
+def cmd_edges(args: argparse.Namespace) -> int:
+    from vmwatch_loganomaly import edges, findings
+
+    with Store.open(args.store, create=False) as store:
+        f = findings.load(store, _analysis(args), args.coverage, args.days, args.host_edges)
+        names = findings.template_of_group(store, findings.group_templates(store))
+    n = len(f.windows)
+    rows = list(f.history.values())
+    if args.rare:
+        rows = [h for h in rows if h.days <= f.threshold]
+    order = {"days": lambda h: (h.days, h.first), "first": lambda h: (h.first, h.key),
+             "tfidf": lambda h: (-edges.tfidf(h, n), h.first)}[args.sort]  # fmt: skip
+    rows.sort(key=order)
+    rows = rows[: args.limit] if args.limit else rows
+    text = lambda node: names.get(int(node.split("@")[0]), "?")
+    data = [
+        {"a": h.key[0], "b": h.key[1], "windows": h.df, "days": h.days, "first": _iso(h.first), "last": _iso(h.last),
+         "tfidf": round(edges.tfidf(h, n), 4), "rare": h.days <= f.threshold, "directed_windows": h.directed_windows,
+         "template_a": text(h.key[0]), "template_b": text(h.key[1])}
+        for h in rows
+    ]  # fmt: skip
+    cdf = edges.edge_days_cdf(f.history)
+    if args.format == "json":
+        json.dump({"analysis": f.label, "windows": n, "distinct_edges": len(f.history), "rare_threshold_days": f.threshold,
+                   "rare_share": f.coverage, "share_at_most_5_days": edges.share_at_most(f.history, 5),
+                   "cdf": cdf, "edges": data}, sys.stdout, indent=1, ensure_ascii=False)  # fmt: skip
+        print()
+        return 0
+    table = [[d["a"], d["b"], d["windows"], d["days"], d["first"], d["last"], f"{d['tfidf']:.2f}",
+              "rare" if d["rare"] else "", f"{d['template_a'][:40]} | {d['template_b'][:40]}"] for d in data]  # fmt: skip
+    print(_table(["a", "b", "windows", "days", "first", "last", "tfidf", "", "templates"], table))
+    print(
+        f"{f.label}: {len(f.history)} distinct edges over {n} windows; rare = seen on ≤ {f.threshold} days "
+        f"({f.coverage:.0%} of edges); ≤ 5 days: {edges.share_at_most(f.history, 5):.0%}"
+    )
+    print("CDF of edge-days: " + ", ".join(f"≤{d}: {share:.0%}" for d, share in cdf))
+    return 0
+
+
+def cmd_rare(args: argparse.Namespace) -> int:
+    from vmwatch_loganomaly import findings, incidents
+
+    with Store.open(args.store, create=False) as store:
+        f = findings.load(store, _analysis(args), args.coverage, args.days, args.host_edges)
+        members = findings.group_templates(store)
+        flagged = set(incidents.peaks(f.scores))
+        truth = incidents.load_truth(args.truth) if args.truth else []
+        evaluation = incidents.evaluate(f.scores, truth, sorted(flagged)) if truth else None
+        top = []
+        for h, score in f.rare()[: args.top]:
+            i = h.windows[0]
+            w = f.window_edges[i]
+            a, b = findings.edge_nodes(f, h.key, i)
+            ends = [findings.evidence(store, node, w.start, w.end, members, args.examples) for node in (a, b)]
+            top.append((h, score, w, ends))
+    per_window = [
+        {"start": _iso(s.start), "end": _iso(s.end), "edges": s.edges, "rare": s.rare, "score": round(s.score, 3),
+         "peak": i in flagged, "incidents": [inc.kind for inc in truth if inc.overlaps(s.start, s.end)],
+         "rare_edges": [list(k) for k in s.rare_keys]}
+        for i, s in enumerate(f.scores)
+    ]  # fmt: skip
+    listed = per_window if args.all else [w for w in per_window if w["rare"]]
+    top_data = [
+        {"a": h.key[0], "b": h.key[1], "days": h.days, "windows": h.df, "tfidf": round(score, 4),
+         "first_window": _iso(w.start),
+         "ends": [{"node": e.node, "template": e.template, "count": e.count, "hosts": list(e.hosts),
+                   "first": _iso(e.first), "examples": list(e.examples)} for e in ends]}
+        for h, score, w, ends in top
+    ]  # fmt: skip
+    if args.format == "json":
+        out = {"analysis": f.label, "rare_threshold_days": f.threshold, "rare_share": f.coverage,
+               "windows": listed, "top": top_data}  # fmt: skip
+        if evaluation:
+            out["evaluation"] = dataclasses.asdict(evaluation)
+        json.dump(out, sys.stdout, indent=1, ensure_ascii=False)
+        print()
+        return 0
+    rows = [[w["start"], w["edges"], w["rare"], f"{w['score']:.1f}", "PEAK" if w["peak"] else "",
+             ",".join(w["incidents"])] for w in listed]  # fmt: skip
+    print(_table(["window start", "edges", "rare", "score", "", "incident"], rows))
+    print(
+        f"{f.label}: rare = seen on ≤ {f.threshold} days ({f.coverage:.0%} of {len(f.history)} distinct edges)"
+    )
+    if evaluation:
+        print(
+            f"peaks: {evaluation.flagged} windows, precision {evaluation.precision:.2f}, recall {evaluation.recall:.2f} "
+            f"(incidents found / incidents); best rank per incident: "
+            + ", ".join(f"{k} #{r}" for k, r in evaluation.ranks.items())
+        )
+    for d in top_data:
+        print(
+            f"\nrare edge {d['a']} -- {d['b']}: {d['days']} day(s), tfidf {d['tfidf']:.2f}, first in {d['first_window']}"
+        )
+        for e in d["ends"]:
+            print(
+                f"  {e['node']}: {e['template']}  ({e['count']} lines on {', '.join(e['hosts'][:4]) or '-'})"
+            )
+            for line in e["examples"]:
+                print(f"      e.g. {line}  (a stored example of the template)")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from vmwatch_loganomaly import report
+
+    with Store.open(args.store, create=False) as store:
+        path = report.write(store, Path(args.out), report.ReportOptions(
+            truth=args.truth, coverage=args.coverage, days=args.days, top=args.top, timelines=args.timelines))  # fmt: skip
+    print(f"report: {path}")
+    return 0

@@ -70,7 +70,7 @@ class WindowScore:
     rare_keys: tuple[EdgeKey, ...]
 
 
-def _sort_node(name: str) -> tuple[int, str]:
+def sort_node(name: str) -> tuple[int, str]:
     group, _, host = name.partition("@")
     return int(group), host
 
@@ -79,7 +79,7 @@ def edge_key(a: str, b: str, per_host: bool = False) -> EdgeKey:
     """The history key of an edge between nodes a and b (see the module docstring)."""
     if not per_host:
         a, b = str(node_group(a)), str(node_group(b))
-    return (a, b) if _sort_node(a) <= _sort_node(b) else (b, a)
+    return (a, b) if sort_node(a) <= sort_node(b) else (b, a)
 
 
 def day_of(t: float) -> int:
@@ -161,7 +161,7 @@ def score_windows(
     out = []
     for w in windows:
         keys = sorted(
-            {edge_key(a, b, per_host) for a, b, _ in w.edges}, key=lambda k: tuple(map(_sort_node, k))
+            {edge_key(a, b, per_host) for a, b, _ in w.edges}, key=lambda k: tuple(map(sort_node, k))
         )
         rare = tuple(k for k in keys if hist[k].days <= threshold)
         score = sum(math.log((n + 1) / (hist[k].df + 1)) for k in keys)
