@@ -100,7 +100,7 @@ def cmd_serve(args: argparse.Namespace, pm: pluggy.PluginManager) -> int:
     cfg = load_config(args, pm)
     _setup_logging(cfg.log_level)
     log.info("vmwatch %s starting (state in %s)", __version__, cfg.state_dir)
-    return service.serve(cfg, pm, demo=args.demo)
+    return service.serve(cfg, pm, demo=args.demo, reread=lambda: load_config(args, pm))
 
 
 def cmd_snapshot(args: argparse.Namespace, pm: pluggy.PluginManager) -> int:

@@ -71,7 +71,10 @@ class ConfigError(Exception):
 
 
 def default_state_dir() -> Path:
-    """/var/lib/vmwatch for root (systemd's StateDirectory), else the user's XDG state directory."""
+    """Where indexes live unless the config says: systemd's $STATE_DIRECTORY when it runs us
+    (StateDirectory=vmwatch), /var/lib/vmwatch for root, else the user's XDG state directory."""
+    if os.environ.get("STATE_DIRECTORY"):
+        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
     if os.geteuid() == 0:
         return Path("/var/lib/vmwatch")
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")

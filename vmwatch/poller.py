@@ -90,6 +90,11 @@ class SnapshotCache:
         with self._lock:
             self._health[health.backend] = health
 
+    def forget_backend(self, backend: str) -> None:
+        """Drop the health of a backend that is no longer configured (after a reload)."""
+        with self._lock:
+            self._health.pop(backend, None)
+
     def subscribe(self, listener: Callable[[Snapshot], None]) -> None:
         """Call `listener(snapshot)` on every publish (from the publishing thread)."""
         with self._lock:
@@ -228,6 +233,23 @@ class Poller:
                 self.backend.close()
             except Exception:  # close() must not raise; if it does, the connection is gone anyway
                 log.debug("close of %s failed", self.backend.name, exc_info=True)
+
+    def adopt(self, old: Poller) -> None:
+        """Take over the per-host state (indexers, vmTableLastChange) of the poller this one replaces.
+
+        Used on reload when a backend's options change: the new connection serves the same
+        hypervisors, so their indexes must not move.
+        """
+        self._hosts = old._hosts
+
+    def host_names(self) -> list[str]:
+        """Names of the snapshots this poller publishes (one per hypervisor read so far)."""
+        return list(self._hosts)
+
+    def set_hold(self, hold: float) -> None:
+        """Change how long a removed VM's index stays reserved, for every indexer of this poller."""
+        for state in self._hosts.values():
+            state.indexer.hold = hold
 
     def request_refresh(self) -> None:
         """Ask for a read now (e.g. after a lifecycle event); safe from any thread."""
