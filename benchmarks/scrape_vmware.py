@@ -298,6 +298,7 @@ def run(args, directory: Path, log) -> dict:
         port = free_port()
         secret = directory / "password"
         secret.write_text(PASSWORD + "\n")
+        secret.chmod(0o600)  # vmwatch refuses world-readable secret files
         config = directory / "vmwatch.toml"
         config.write_text(
             f'[vmwatch]\nstate_dir = "{directory / "state"}"\nrefresh_interval = {args.refresh_interval}\n'

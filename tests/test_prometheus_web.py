@@ -98,6 +98,7 @@ def client_context(ca: Path, cert: Path | None = None, key: Path | None = None) 
 def write_config(directory: Path, text: str) -> Path:
     path = directory / "web.yml"
     path.write_text(text)
+    path.chmod(0o600)  # it holds basic-auth hashes: vmwatch refuses it world-readable
     return path
 
 

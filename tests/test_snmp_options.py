@@ -53,6 +53,8 @@ def test_defaults():
 def test_secrets_from_files_and_never_in_repr(tmp_path):
     (tmp_path / "a").write_text("s3cret-auth\n")
     (tmp_path / "p").write_text("s3cret-priv\nignored second line\n")
+    for name in ("a", "p"):
+        (tmp_path / name).chmod(0o600)
     settings, problems = parse_options(
         {"users": [{"name": "u", "auth_key_file": str(tmp_path / "a"), "priv_key_file": str(tmp_path / "p")}]}
     )
@@ -155,3 +157,13 @@ def test_compiled_vm_mib_loads_into_pysnmp(tmp_path):
     assert vm_name.name == (1, 3, 6, 1, 2, 1, 236, 1, 4, 1, 2)
     _, label, _ = view.MibViewController(mib_builder).get_node_name((1, 3, 6, 1, 2, 1, 236, 1, 10))
     assert label[-1] == "vmBulkNotificationsEnabled"
+
+
+def test_a_world_readable_key_file_is_refused(tmp_path):
+    (tmp_path / "a").write_text("s3cret-auth\n")
+    (tmp_path / "a").chmod(0o644)
+    settings, problems = parse_options({"users": [{"name": "u", "auth_key_file": str(tmp_path / "a"), "priv_protocol": "none"}]})
+    assert settings is None
+    (problem,) = problems
+    assert problem.key == "users[0].auth_key_file"
+    assert str(tmp_path / "a") in problem.reason and "every user" in problem.reason and "0644" in problem.reason

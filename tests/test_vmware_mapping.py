@@ -533,6 +533,7 @@ def test_object_updates_from_an_update_set():
 def test_settings_defaults_and_password_sources(tmp_path):
     secret = tmp_path / "password"
     secret.write_text("hunter2\n")
+    secret.chmod(0o640)
     parsed, problems = settings.parse(
         {"host": "vc.example.org", "user": "mon", "password_file": str(secret)}, {}
     )
@@ -580,3 +581,19 @@ def test_plugin_offers_the_vmware_type_through_its_entry_point():
     )
     with pytest.raises(BackendError):
         vmware.create("vc", {})
+
+
+def test_a_world_readable_password_file_is_refused_at_load_and_at_connect(tmp_path):
+    from vmwatch.backend import BackendError
+
+    secret = tmp_path / "password"
+    secret.write_text("hunter2\n")
+    secret.chmod(0o604)
+    parsed, problems = settings.parse({"host": "vc", "user": "mon", "password_file": str(secret)}, {})
+    assert parsed is None and [p.key for p in problems] == ["password_file"]
+    assert f"secret file {secret} is readable or writable by every user (mode 0604)" in problems[0].reason
+    secret.chmod(0o600)
+    parsed, _ = settings.parse({"host": "vc", "user": "mon", "password_file": str(secret)}, {})
+    secret.chmod(0o644)  # loosened after the config was loaded: the connect refuses too
+    with pytest.raises(BackendError, match="every user"):
+        parsed.password({})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,55 @@ def read_file(path: Path) -> dict[str, Any]:
         raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+
+
+# --- Secrets ----------------------------------------------------------------------------------
+# Passwords and keys come from files (or the environment), never from command-line arguments,
+# which every user sees in `ps`. A secret file that every user can read is refused: the secret is
+# already out, and going on would hide it.
+
+
+def secret_file_problem(path: str | Path, key: str) -> Problem | None:
+    """Why `path` cannot hold the secret named by config key `key`, or None when it can.
+
+    Refused: missing, unreadable, not a regular file, readable or writable by every user.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return Problem(key, f"secret file {path} does not exist")
+    except OSError as exc:
+        return Problem(key, f"cannot read secret file {path}: {exc.strerror or exc}")
+    if not stat.S_ISREG(info.st_mode):
+        return Problem(key, f"secret file {path} is not a regular file")
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & (stat.S_IROTH | stat.S_IWOTH):
+        return Problem(
+            key,
+            f"secret file {path} is readable or writable by every user (mode {mode:04o}); "
+            f"refusing to use it: chmod o-rwx {path} (e.g. chmod 0640, group vmwatch)",
+        )
+    if not os.access(path, os.R_OK):
+        return Problem(key, f"cannot read secret file {path}: permission denied")
+    return None
+
+
+def read_secret(path: str | Path, key: str) -> str | Problem:
+    """The secret in `path` (first line, surrounding whitespace dropped), or a Problem naming `key`,
+    the file and the reason (see `secret_file_problem`); an empty secret is a problem too."""
+    problem = secret_file_problem(path, key)
+    if problem is not None:
+        return problem
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        return Problem(key, f"cannot read secret file {path}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        return Problem(key, f"secret file {path} is not UTF-8 text")
+    value = lines[0].strip() if lines else ""
+    if not value:
+        return Problem(key, f"secret file {path} is empty")
+    return value
 
 
 def flatten(data: Any, prefix: str = "") -> dict[str, Any]:

@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, ProcessCollector
 
 import vmwatch
 from vmwatch.backend import ExporterType, Options, Problem
+from vmwatch.config import secret_file_problem
 from vmwatch_prometheus import exposition, webconfig
 from vmwatch_prometheus.collector import VmwatchCollector
 from vmwatch_prometheus.web import DEFAULT_LISTEN, MetricsServer, parse_listen
@@ -50,6 +51,8 @@ def check(options: Options) -> list[Problem]:
     if path is not None:
         if not isinstance(path, str) or not path:
             problems.append(Problem("web_config_file", f"must be a file path, not {path!r}"))
+        elif (unsafe := secret_file_problem(path, "web_config_file")) is not None and Path(path).exists():
+            problems.append(unsafe)  # it holds the basic-auth hashes and names the TLS key
         else:
             _, found = webconfig.load(Path(path))
             problems.extend(Problem("web_config_file", f"{path}: {p.key}: {p.reason}") for p in found)
@@ -92,6 +95,17 @@ class PrometheusExporter:
             exposition.warm(self.collector.prepare(snapshot).values())
         except Exception:
             return  # the next scrape renders it again and logs why it fails (once)
+
+    def use_exporters(self, exporters) -> None:
+        """Serve the metrics of analysers and exporters that offer a `prometheus_collector()`."""
+        for name, other in exporters:
+            make = getattr(other, "prometheus_collector", None)
+            if other is self or make is None or self.registry is None:
+                continue
+            try:
+                self.registry.register(make())
+            except Exception:
+                log.exception("metrics of %s cannot be served", name)
 
     def stop(self) -> None:
         self._stopped = True

@@ -28,10 +28,10 @@ import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from vmwatch.backend import Problem
+from vmwatch.config import read_secret
 from vmwatch_snmp.address import AddressError, ListenAddress, default_listen, parse_listen
 from vmwatch_snmp.notify import TargetSettings, parse_targets
 
@@ -139,15 +139,11 @@ def _secret(entry: Mapping[str, Any], key: str, where: str, problems: list[Probl
         if not isinstance(path, str) or not path:
             problems.append(Problem(f"{where}.{key}_file", f"must be a file path, not {path!r}"))
             return None
-        try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            problems.append(Problem(f"{where}.{key}_file", f"cannot read {path}: {exc.strerror or exc}"))
+        secret = read_secret(path, f"{where}.{key}_file")  # refuses world-readable files
+        if isinstance(secret, Problem):
+            problems.append(secret)
             return None
-        except UnicodeDecodeError:
-            problems.append(Problem(f"{where}.{key}_file", f"{path} is not UTF-8 text"))
-            return None
-        value = lines[0].strip() if lines else ""
+        value = secret
         key_name = f"{key}_file"
     elif inline is not None:
         if not isinstance(inline, str):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from vmwatch.backend import BackendError, Problem
+from vmwatch.config import read_secret
 
 PASSWORD_ENV = "VMWATCH_VMWARE_PASSWORD"
 OPTIONS = {
@@ -46,11 +46,10 @@ class Settings:
     def password(self, environ: Mapping[str, str] | None = None) -> str:
         """The password from `password_file` (first line) or the environment; BackendError if neither."""
         if self.password_file:
-            try:
-                text = Path(self.password_file).read_text()
-            except OSError as exc:
-                raise BackendError(f"password_file {self.password_file}: {exc.strerror or exc}") from exc
-            return text.splitlines()[0] if text.splitlines() else ""
+            secret = read_secret(self.password_file, "password_file")
+            if isinstance(secret, Problem):
+                raise BackendError(f"{secret.key}: {secret.reason}")
+            return secret
         env = os.environ if environ is None else environ
         if PASSWORD_ENV in env:
             return env[PASSWORD_ENV]
@@ -101,8 +100,10 @@ def parse(
         if protocol == "http":
             problems.append(Problem("ca_file", "protocol = 'http' uses no certificate"))
     password_file = text("password_file")
-    if password_file is not None and not os.access(password_file, os.R_OK):
-        problems.append(Problem("password_file", f"{password_file} is not a readable file"))
+    if password_file is not None:
+        secret = read_secret(password_file, "password_file")  # refuses world-readable files
+        if isinstance(secret, Problem):
+            problems.append(secret)
     if password_file is None and "password_file" not in options and PASSWORD_ENV not in env:
         problems.append(Problem("password_file", f"required unless {PASSWORD_ENV} is set in the environment"))
     if problems:
