@@ -38,7 +38,7 @@ class ReportOptions:
     top: int = 15
     timelines: int = 24
     examples: int = 1
-    graph_nodes: int = 60  # at most this many connected nodes in the drawn graph
+    graph_nodes: int = 40  # at most this many nodes in the drawn graph (rare edges' nodes first)
 
 
 def write(store, out: Path, options: ReportOptions = ReportOptions()) -> Path:
@@ -168,47 +168,110 @@ def _graph(store, f: Findings, names, options: ReportOptions) -> str:
     w, score = f.windows[best], f.scores[best]
     rare = set(score.rare_keys)
     found = results.edges_of(store, w.id)
-    connected = sorted({n for a, b, _ in found for n in (a, b)}, key=edges.sort_node)[: options.graph_nodes]
-    drawn = [(a, b, d, edges.edge_key(a, b, f.per_host_keys) in rare) for a, b, d in found
-             if a in connected and b in connected]  # fmt: skip
-    label = lambda node: f"{node}: {names.get(int(node.split('@')[0]), '?')[:48]}"
-    picture = _dot([(n, label(n)) for n in connected], drawn)
+    drawn = _pick_edges(
+        [(a, b, d, edges.edge_key(a, b, f.per_host_keys) in rare) for a, b, d in found], options.graph_nodes
+    )
+    shown = sorted({n for a, b, _, _ in drawn for n in (a, b)}, key=edges.sort_node)
+
+    def label(node: str) -> str:
+        return f"{node}: {names.get(int(node.split('@')[0]), '?')}"
+
+    picture = _dot([(n, label(n)) for n in shown], drawn)
     if picture is None:
-        picture = svg.circle_graph([(n, label(n)) for n in connected], drawn)
+        picture = svg.circle_graph([(n, label(n)) for n in shown], drawn)
         how = "circle layout (install graphviz for a layered drawing)"
     else:
         how = "graphviz dot"
+    cut = f" (the {len(shown)} nodes of its rare edges first)" if len(drawn) < len(found) else ""
     caption = (f"{f.label} window {_iso(w.start)} – {_iso(w.end)} UTC, the highest TF-IDF score "
-               f"({score.score:.1f}): {w.nodes} nodes after filtering, {len(connected)} with edges shown, "
+               f"({score.score:.1f}): {w.nodes} nodes after filtering, {len(shown)} with edges shown{cut}, "
                f"{w.edges} edges, {score.rare} rare (red). Arrows: orientations PC could decide; "
                f"lines: undirected. Drawn by {how}.")  # fmt: skip
     return f'<p class="caption">{esc(caption)}</p><div class="graph">{picture}</div>'
 
 
+def _pick_edges(
+    candidates: list[tuple[str, str, bool, bool]], max_nodes: int
+) -> list[tuple[str, str, bool, bool]]:
+    """Edges to draw: rare ones first, then the rest, while their nodes fit in `max_nodes`."""
+    nodes: set[str] = set()
+    out = []
+    for edge in sorted(candidates, key=lambda e: not e[3]):
+        new = {edge[0], edge[1]} - nodes
+        if len(nodes) + len(new) <= max_nodes:
+            nodes |= new
+            out.append(edge)
+    return out
+
+
+def _wrap(text: str, width: int = 30, lines: int = 2) -> str:
+    """A node label: at most `lines` lines of about `width` characters (graphviz line breaks)."""
+    words, out, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    out.append(line)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: width - 1] + "…"
+    return "\n".join(out)
+
+
 def _dot(nodes: list[tuple[str, str]], drawn: list[tuple[str, str, bool, bool]]) -> str | None:
-    """The graph as inline SVG from graphviz `dot`, or None when dot is not installed or fails."""
+    """The graph as inline SVG from graphviz, or None when graphviz is not installed or fails.
+
+    Each connected component is laid out by `dot` and the components are packed in a grid
+    (`ccomps | dot | gvpack | neato -n2`), so a window of many small cascades stays compact.
+    """
     exe = shutil.which("dot")
     if exe is None or not nodes:
         return None
-    q = lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    lines = [('digraph G { rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fa", '
-             'fontname="Helvetica", fontsize=10]; edge [color="#888888"];')]  # fmt: skip
-    lines += [f"{q(n)} [label={q(label)}];" for n, label in nodes]
+    q = lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    lines = [
+        (
+            'digraph G { rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fa", '
+            'fontname="Helvetica", fontsize=10]; edge [color="#888888"];'
+        )
+    ]
+    lines += [f"{q(n)} [label={q(_wrap(label))}, tooltip={q(label)}];" for n, label in nodes]
     for a, b, directed, rare in drawn:
         attrs = ["dir=none"] if not directed else []
         if rare:
             attrs += ['color="#c0392b"', "penwidth=2.5"]
         lines.append(f"{q(a)} -> {q(b)} [{', '.join(attrs)}];")
     lines.append("}")
-    try:
-        done = subprocess.run(
-            [exe, "-Tsvg"], input="\n".join(lines), capture_output=True, text=True, timeout=60, check=False
+    source = "\n".join(lines)
+    tools = [shutil.which(t) for t in ("ccomps", "gvpack", "neato")]
+    if all(tools):
+        ccomps, gvpack, neato = tools
+        columns = max(2, min(4, round(len(nodes) ** 0.5 / 1.5)))
+        picture = _run(
+            [[ccomps, "-x"], [exe], [gvpack, f"-array_u{columns}"], [neato, "-s", "-n2", "-Tsvg"]], source
         )
-    except (OSError, subprocess.TimeoutExpired):
+        if picture is not None:
+            return picture
+    return _run([[exe, "-Tsvg"]], source)
+
+
+def _run(stages: list[list[str]], source: str) -> str | None:
+    """Pipe `source` through the commands in turn; the SVG element of the last one's output."""
+    data = source
+    for command in stages:
+        try:
+            done = subprocess.run(
+                command, input=data, capture_output=True, text=True, timeout=60, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if done.returncode not in (0, 1) or not done.stdout.strip():  # ccomps exits 1 with several components
+            return None
+        data = done.stdout
+    if "<svg" not in data:
         return None
-    if done.returncode != 0 or "<svg" not in done.stdout:
-        return None
-    picture = done.stdout[done.stdout.index("<svg") :]
+    picture = data[data.index("<svg") :]
     return re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg class="dot"', picture, count=1)
 
 
