@@ -26,8 +26,6 @@ class LiveCollector:
         return self._families(with_samples=True)
 
     def _families(self, with_samples: bool) -> Iterator[Metric]:
-        a = self.analyser
-        r = a.receiver.counts
         lines = CounterMetricFamily(
             "vmwatch_log_lines",
             "Syslog lines received and parsed, by host (VM events by hypervisor).",
@@ -97,6 +95,8 @@ class LiveCollector:
         )
         if not with_samples:
             return iter(families)
+        a = self.analyser
+        r = a.receiver.counts
         for host, (n, e) in sorted(a.host_totals().items()):
             if n:
                 lines.add_metric([host], n)
