@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 from services import require_program
-
 from vmwatch_loganomaly.livemetrics import LiveCollector
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +23,9 @@ def run(*argv: str, cwd: Path | None = None) -> str:
 
 def test_rules_are_valid_and_pass_their_unit_tests():
     assert "SUCCESS: 2 rules found" in run(require_program("promtool"), "check", "rules", str(RULES))
-    assert "SUCCESS" in run(require_program("promtool"), "test", "rules", RULE_TESTS.name, cwd=RULE_TESTS.parent)
+    assert "SUCCESS" in run(
+        require_program("promtool"), "test", "rules", RULE_TESTS.name, cwd=RULE_TESTS.parent
+    )
 
 
 def test_every_alert_has_a_unit_test():
