@@ -49,6 +49,12 @@ def test_edges_and_rare_with_truth(fleet, capsys):
     )
     assert main(["logs", "rare", "--store", str(db), "--truth", str(truth), "--days", "1"]) == 0
     assert "precision" in capsys.readouterr().out
+    power_day = "2015-09-26"  # seed 1: the power loss is on the first evening
+    assert main(["logs", "rare", "--store", str(db), "--window", power_day, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["top"] and all(e["window"] == "2015-09-26T00:00:00Z" for e in data["top"])
+    assert main(["logs", "rare", "--store", str(db), "--window", "2015-09-26T05:00"]) == 2
+    capsys.readouterr()
     assert main(["logs", "rare", "--store", str(db), "--length", "6h"]) == 2  # not computed: says how
     assert "vmwatch logs windows" in capsys.readouterr().err
 
@@ -66,6 +72,7 @@ def test_report_is_one_self_contained_page_with_the_views(fleet, tmp_path, capsy
     # self-contained: no external resource, no script
     assert not re.search(r'(src|href)="(https?:)?//', page) and "<script" not in page and "<link" not in page
     assert "stopped unexpectedly" in page  # an example line behind a power-loss edge
+    assert "<th>its rare edges</th>" in page  # the peaks (here of the 2-hour windows) with their edges
 
 
 def test_graph_without_graphviz_falls_back_to_a_circle(fleet, monkeypatch):

@@ -226,6 +226,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--examples", type=int, default=1, help="example lines per edge end (default: %(default)s)"
     )
     p.add_argument("--all", action="store_true", help="list every window, not only those with rare edges")
+    p.add_argument(
+        "--window",
+        metavar="TIME",
+        help="the rare edges of the window starting at TIME (ISO 8601, UTC), with evidence",
+    )
     p.set_defaults(handler=_command("cmd_rare"))
 
     p = sub.add_parser("report", help="one self-contained HTML page with the study's views")

@@ -449,7 +449,7 @@ def cmd_edges(args: argparse.Namespace) -> int:
 
 
 def cmd_rare(args: argparse.Namespace) -> int:
-    from vmwatch_loganomaly import findings, incidents
+    from vmwatch_loganomaly import edges, findings, incidents
 
     with Store.open(args.store, create=False) as store:
         f = findings.load(store, _analysis(args), args.coverage, args.days, args.host_edges)
@@ -457,9 +457,19 @@ def cmd_rare(args: argparse.Namespace) -> int:
         flagged = set(incidents.peaks(f.scores))
         truth = incidents.load_truth(args.truth) if args.truth else []
         evaluation = incidents.evaluate(f.scores, truth, sorted(flagged)) if truth else None
+        if args.window:
+            at = _parse_time(args.window)
+            match = [i for i, s in enumerate(f.scores) if s.start == at]
+            if not match:
+                raise LogAnomalyError(f"no {f.label} window starts at {_iso(at)}")
+            n = len(f.windows)
+            chosen = [
+                (f.history[k], edges.tfidf(f.history[k], n), match[0]) for k in f.scores[match[0]].rare_keys
+            ]
+        else:
+            chosen = [(h, score, h.windows[0]) for h, score in f.rare()[: args.top]]
         top = []
-        for h, score in f.rare()[: args.top]:
-            i = h.windows[0]
+        for h, score, i in chosen:
             w = f.window_edges[i]
             a, b = findings.edge_nodes(f, h.key, i)
             ends = [findings.evidence(store, node, w.start, w.end, members, args.examples) for node in (a, b)]
@@ -473,7 +483,7 @@ def cmd_rare(args: argparse.Namespace) -> int:
     listed = per_window if args.all else [w for w in per_window if w["rare"]]
     top_data = [
         {"a": h.key[0], "b": h.key[1], "days": h.days, "windows": h.df, "tfidf": round(score, 4),
-         "first_window": _iso(w.start),
+         "window": _iso(w.start),
          "ends": [{"node": e.node, "template": e.template, "count": e.count, "hosts": list(e.hosts),
                    "first": _iso(e.first), "examples": list(e.examples)} for e in ends]}
         for h, score, w, ends in top
@@ -500,7 +510,7 @@ def cmd_rare(args: argparse.Namespace) -> int:
         )
     for d in top_data:
         print(
-            f"\nrare edge {d['a']} -- {d['b']}: {d['days']} day(s), tfidf {d['tfidf']:.2f}, first in {d['first_window']}"
+            f"\nrare edge {d['a']} -- {d['b']}: {d['days']} day(s), tfidf {d['tfidf']:.2f}, in the window of {d['window']}"
         )
         for e in d["ends"]:
             print(

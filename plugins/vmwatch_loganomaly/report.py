@@ -76,9 +76,10 @@ def render(store, options: ReportOptions = ReportOptions()) -> str:
                              svg.step_cdf([(f.label, edges.edge_days_cdf(f.history), f.threshold) for f in found]),
                              "Share of distinct edges seen on at most d days. The study: edges seen on ≤ 5 days "
                              "were 80% of all edges; those are the rare ones (the dot marks the threshold used)."))  # fmt: skip
-        body.append(_section("Rare edges per window", "".join(_rare_per_window(f, truth, shaded) for f in found),
+        body.append(_section("Rare edges per window", "".join(_rare_per_window(f, truth, shaded, names) for f in found),
                              "Rare edges in each window; red bars are peaks (at least 2 rare edges and ≥ median + "
-                             "2 × robust spread), shaded spans are the ground-truth incidents."))  # fmt: skip
+                             "2 × robust spread), shaded spans are the ground-truth incidents. Below each chart: "
+                             "the peaks, highest score first, with the rare edges that made them."))  # fmt: skip
         body.append(_section("Top rare edges", "".join(_top_rare(store, f, members, options) for f in found),
                              "The most unusual edges (TF-IDF, logdag's smoothed idf), with what both ends logged in "
                              "the first window where the edge appeared."))  # fmt: skip
@@ -280,7 +281,7 @@ def _edges_per_window(f: Findings, shaded) -> str:
     return f"<h3>{esc(f.label)} windows</h3>" + svg.time_bars(bars, shaded, ylabel="edges")
 
 
-def _rare_per_window(f: Findings, truth, shaded) -> str:
+def _rare_per_window(f: Findings, truth, shaded, names) -> str:
     flagged = incidents.peaks(f.scores)
     bars = [
         (s.start, s.end, s.rare, f"{_iso(s.start)}: {s.rare} rare edges, score {s.score:.1f}")
@@ -291,8 +292,23 @@ def _rare_per_window(f: Findings, truth, shaded) -> str:
         ev = incidents.evaluate(f.scores, truth, flagged)
         note = (f'<p class="caption">{len(flagged)} peak windows; precision {ev.precision:.2f}, recall '
                 f"{ev.recall:.2f}.</p>")  # fmt: skip
+    text = lambda node: f"{node}: {names.get(int(node.split('@')[0]), '?')[:50]}"
+    rows = []
+    for i in sorted(flagged, key=lambda i: -f.scores[i].score):
+        s = f.scores[i]
+        kinds = ", ".join(inc.kind for inc in truth if inc.overlaps(s.start, s.end)) or "-"
+        pairs = "".join(
+            f"<li><code>{esc(text(a))}</code> – <code>{esc(text(b))}</code></li>" for a, b in s.rare_keys
+        )
+        rows.append(f"<tr><td>{_iso(s.start)}</td><td>{s.rare}</td><td>{s.score:.1f}</td><td>{esc(kinds)}</td>"
+                    f"<td><ul class='pairs'>{pairs}</ul></td></tr>")  # fmt: skip
+    peaks = ("<table class='peaks'><tr><th>peak window</th><th>rare</th><th>score</th><th>incident</th>"
+             f"<th>its rare edges</th></tr>{''.join(rows)}</table>" if rows else "")  # fmt: skip
     return (
-        f"<h3>{esc(f.label)} windows</h3>" + svg.time_bars(bars, shaded, flagged, ylabel="rare edges") + note
+        f"<h3>{esc(f.label)} windows</h3>"
+        + svg.time_bars(bars, shaded, flagged, ylabel="rare edges")
+        + note
+        + peaks
     )
 
 
@@ -329,6 +345,7 @@ h3 { font-size: 14px; margin: 14px 0 4px; color: #444; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 12.5px; width: 100%; }
 th, td { border: 1px solid #ddd; padding: 4px 6px; text-align: left; vertical-align: top; }
 th { background: #f2f4f7; }
+ul.pairs { margin: 0; padding-left: 16px; } table.peaks td:first-child { white-space: nowrap; }
 table.edges td { width: 42%; } table.edges td:first-child { width: 16%; white-space: nowrap; }
 pre { white-space: pre-wrap; word-break: break-all; background: #f6f6f6; padding: 3px 5px; margin: 4px 0 0;
       font-size: 11.5px; }
