@@ -48,6 +48,7 @@ def test_options():
     assert problems == []
     assert config.bin_seconds == 1.0 and config.window_bins == 20 and config.receiver.tcp_port is None
     assert parse_options({})[0].window_bins == 60
+    assert parse_options({"max_depth": 0})[0].max_depth == 0 and parse_options({})[0].max_depth is None
     keys = {p.key for p in check({"bin": "7s", "window": "20s", "udp_port": "x", "nope": 1, "alpha": 2,
                                   "alertmanager_url": "ftp://x", "timezone": "Mars/Base"})}  # fmt: skip
     assert keys == {"window", "udp_port", "nope", "alpha", "alertmanager_url", "timezone"}

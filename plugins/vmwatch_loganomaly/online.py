@@ -63,6 +63,7 @@ OPTIONS = {
     "top_k": "rare edges exposed with their templates (default 10)",
     "alpha": "significance level of the G² tests (default 0.01)",
     "filters": "logdag's periodic/constant series filters (default true)",
+    "max_depth": "largest conditioning set of the PC algorithm (default: no limit; 0: pairwise dependence only)",
     "timezone": "zone of RFC 3164 timestamps (default UTC)",
     "max_line": "longest line kept, in bytes (default 8192)",
     "queue_size": "lines buffered before dropping (default 100000)",
@@ -87,6 +88,7 @@ class LiveConfig:
     top_k: int = 10
     alpha: float = 0.01
     filters: bool = True
+    max_depth: int | None = None
     timezone: str = "UTC"
     max_hosts: int = 1000
     flush: float = 1.0
@@ -174,10 +176,16 @@ def parse_options(options: Options) -> tuple[LiveConfig, list[Problem]]:
     if isinstance(alpha, bool) or not isinstance(alpha, float | int) or not 0 < alpha < 1:
         problems.append(Problem("alpha", f"must be in (0, 1), not {alpha!r}"))
         alpha = 0.01
+    max_depth = options.get("max_depth")
+    if max_depth is not None and (
+        isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 0
+    ):
+        problems.append(Problem("max_depth", f"must be a whole number ≥ 0, not {max_depth!r}"))
+        max_depth = None
     values.update(
         state=Path(state), receiver=receiver, files=tuple(files), bin_seconds=durations["bin"],
         window_bins=round(bins), rare_windows=number("rare_windows", int, 5, 1), warmup=number("warmup", int, 24, 0),
-        top_k=number("top_k", int, 10, 0), alpha=float(alpha), filters=filters,
+        top_k=number("top_k", int, 10, 0), alpha=float(alpha), filters=filters, max_depth=max_depth,
         timezone=options.get("timezone", "UTC") if isinstance(options.get("timezone", "UTC"), str) else "UTC",
         max_hosts=number("max_hosts", int, 1000, 1), flush=number("flush", float, 1.0, 0.01),
         alertmanager_url=url, alert_rare_edges=number("alert_rare_edges", int, 3, 1),
@@ -465,7 +473,9 @@ class LiveAnalyser:
             counts = live.event_counts(rows, cfg.bin_seconds)
             if len(counts.keys) >= 2:
                 filters = FilterConfig() if cfg.filters else FilterConfig(enabled=False)
-                task = WindowTask(start, end, start, counts, filters, PCOptions(alpha=cfg.alpha))
+                task = WindowTask(
+                    start, end, start, counts, filters, PCOptions(alpha=cfg.alpha, max_depth=cfg.max_depth)
+                )
                 result = compute(task)
                 edges, nodes = result.edges, len(result.nodes)
             else:
