@@ -134,6 +134,8 @@ def cmd_plugins(args: argparse.Namespace, pm: pluggy.PluginManager) -> int:
         ("analyser types", plugins.analyser_types(pm)),
     ):
         print(f"{title}: {', '.join(sorted(types)) or '-'}")
+    for name, reason in sorted(plugins.unavailable(pm).items()):
+        print(f"unavailable: {name} ({reason}; install the extra that provides it, e.g. vmwatch[logs])")
     blocked = plugins.blocked_names()
     if blocked:
         print(f"blocked: {', '.join(blocked)}")

@@ -277,7 +277,11 @@ def _plugin_tables(
             problems.append(Problem(f"{section}.{name}.enabled", f"must be true or false, not {on!r}"))
             continue
         options = {k: v for k, v in table.items() if k != "enabled"}
-        found = kind.check(options)
+        found = kind.check(options) if on or options else []
+        if not on:
+            # A problem with `enabled` itself (a missing extra: pysnmp for the snmp exporter)
+            # matters only when it is on; options written for later are still checked.
+            found = [p for p in found if p.key != "enabled"]
         problems.extend(Problem(f"{section}.{name}.{p.key}", p.reason) for p in found)
         if on and not found:
             enabled.append(PluginConfig(name=name, options=options))

@@ -70,16 +70,38 @@ def _by_name(kind: str, offered: list[list]) -> dict:
     return found
 
 
+def _offered(pm: pluggy.PluginManager, hook: str) -> list[list]:
+    """Each plugin's answer to a `*_types` hook, asked one plugin at a time.
+
+    A plugin whose optional dependency is not installed (ImportError: its extra was not asked
+    for, e.g. `pip install vmwatch` without `[logs]`) offers nothing, and `unavailable(pm)` says
+    why; the other plugins and the command go on.
+    """
+    answers = []
+    for impl in getattr(pm.hook, hook).get_hookimpls():
+        try:
+            answers.append(impl.function())
+        except ImportError as exc:
+            missing: dict[str, str] = pm.__dict__.setdefault("unavailable", {})
+            missing[impl.plugin_name] = f"{type(exc).__name__}: {exc}"
+    return answers
+
+
+def unavailable(pm: pluggy.PluginManager) -> dict[str, str]:
+    """Plugins that offered nothing because an optional dependency is missing: name → reason."""
+    return dict(pm.__dict__.get("unavailable", {}))
+
+
 def backend_types(pm: pluggy.PluginManager) -> dict[str, BackendType]:
     """Every backend type offered by the loaded plugins, by name."""
-    return _by_name("backend", pm.hook.vmwatch_backend_types())
+    return _by_name("backend", _offered(pm, "vmwatch_backend_types"))
 
 
 def exporter_types(pm: pluggy.PluginManager) -> dict[str, ExporterType]:
     """Every exporter type offered by the loaded plugins, by name."""
-    return _by_name("exporter", pm.hook.vmwatch_exporter_types())
+    return _by_name("exporter", _offered(pm, "vmwatch_exporter_types"))
 
 
 def analyser_types(pm: pluggy.PluginManager) -> dict[str, ExporterType]:
     """Every analyser type offered by the loaded plugins, by name."""
-    return _by_name("analyser", pm.hook.vmwatch_analyser_types())
+    return _by_name("analyser", _offered(pm, "vmwatch_analyser_types"))

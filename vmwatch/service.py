@@ -35,6 +35,10 @@ class NoBackend(Exception):
     """Nothing to watch: no backend configured, none detected and no demo available."""
 
 
+class MissingExtra(NoBackend):
+    """A configured backend (or the demo, which is libvirt's) needs an extra that is not installed."""
+
+
 @dataclass
 class Runtime:
     cache: SnapshotCache
@@ -92,7 +96,13 @@ def make_poller(entry: BackendConfig, runtime: Runtime, pm: pluggy.PluginManager
         current = runtime.config or config  # index_hold as of now, after any reload
         return Indexer(state_file(state_dir, name), hold=current.index_hold, persist=persist)
 
-    backend = plugins.backend_types(pm)[entry.type].create(entry.name, entry.options)
+    try:
+        backend = plugins.backend_types(pm)[entry.type].create(entry.name, entry.options)
+    except ImportError as exc:  # the backend's extra is not installed
+        raise MissingExtra(
+            f"backend {entry.name} (type {entry.type}) needs a module that is not installed ({exc}): "
+            f"pip install 'vmwatch[{entry.type}]'"
+        ) from exc
     poller = Poller(
         backend,
         entry.type,
