@@ -63,7 +63,7 @@ def consume(receiver, stop: threading.Event, parsed: list[int]) -> None:
     miner = TemplateMiner()
     while not stop.is_set() or not receiver.lines.empty():
         try:
-            _peer, line = receiver.lines.get(timeout=0.1)
+            _peer, line, _arrival = receiver.lines.get(timeout=0.1)
         except queue.Empty:
             continue
         try:

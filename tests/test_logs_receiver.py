@@ -86,13 +86,14 @@ def test_udp_and_tcp_on_loopback():
         with socket.create_connection(r.tcp_address) as t:
             t.sendall(f"{len(L2)} ".encode() + L2 + L1 + b"\n" + b"tail-without-newline")
         got = _drain(r, 6)
-        lines = [line for _, line in got]
+        lines = [line for _, line, _ in got]
+        assert all(abs(t - time.time()) < 5 for _, _, t in got)
         assert lines[:3] == [L1.decode(), L1.decode(), L2.decode()]
         assert "q" * 200 in lines
         assert lines[4:] == [L2.decode(), L1.decode()]
         more = _drain(r, 1)  # the last frame arrives once the connection closed
-        assert [line for _, line in more] == ["tail-without-newline"]
-        assert {peer for peer, _ in got} == {"127.0.0.1"}
+        assert [line for _, line, _ in more] == ["tail-without-newline"]
+        assert {peer for peer, _, _ in got} == {"127.0.0.1"}
         assert r.counts.binary == 1
         assert r.counts.truncated == 1
     finally:

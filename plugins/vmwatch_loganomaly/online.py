@@ -335,7 +335,7 @@ class LiveAnalyser:
                     continue
                 for line in lines:
                     try:
-                        self.receiver.lines.put_nowait((str(f.path), line))
+                        self.receiver.lines.put_nowait((str(f.path), line, self.clock()))
                     except queue.Full:
                         self.receiver.counts.dropped += 1
         for f in followers:
@@ -348,11 +348,11 @@ class LiveAnalyser:
         next_flush = time.monotonic() + self.config.flush
         while not self._stop.is_set():
             try:
-                peer, line = lines.get(timeout=0.1)
+                peer, line, arrival = lines.get(timeout=0.1)
             except queue.Empty:
                 pass
             else:
-                self._line(peer, line)
+                self._line(peer, line, arrival)
                 for _ in range(min(lines.qsize(), 10_000)):  # drain a burst without timeouts
                     self._line(*lines.get_nowait())
             while self._vm_events:
@@ -376,7 +376,7 @@ class LiveAnalyser:
         pending[0] += lines
         pending[1] += errors
 
-    def _line(self, peer: str, line: str) -> None:
+    def _line(self, peer: str, line: str, arrival: float) -> None:
         try:
             rec = self.parser.parse(line)
         except MalformedLine:
@@ -387,7 +387,7 @@ class LiveAnalyser:
         group = self.group_of.get(tid)
         if group is None:
             group = self._new_template(tid)
-        self._pending[(live.bin_of(self.clock(), self.config.bin_seconds), group)] += 1
+        self._pending[(live.bin_of(arrival, self.config.bin_seconds), group)] += 1
 
     def _new_template(self, tid: int) -> int:
         """Group a template seen for the first time (kept for good), remember it for the store."""

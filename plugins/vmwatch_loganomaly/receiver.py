@@ -1,4 +1,7 @@
-"""Syslog receiver: UDP and TCP sockets → a bounded queue of `(peer, line)` (thin I/O driver).
+"""Syslog receiver: UDP and TCP sockets → a bounded queue of `(peer, line, arrival)` (thin I/O driver).
+
+`arrival` is the wall-clock time the datagram or chunk was read, so bins on the arrival clock
+do not move when the consumer falls behind.
 
 Framing and decoding live in `framing` (sans I/O). Each socket has its own thread, so a slow
 consumer never blocks the kernel's receive path more than the queue allows:
@@ -23,6 +26,7 @@ import queue
 import selectors
 import socket
 import threading
+import time
 
 from vmwatch_loganomaly.framing import MAX_LINE, StreamFramer, decode_line
 
@@ -58,11 +62,11 @@ class ReceiverCounts:
 
 
 class Receiver:
-    """Listens on UDP and/or TCP and puts `(peer_host, line)` on `self.lines` (a bounded queue)."""
+    """Listens on UDP and/or TCP and puts `(peer_host, line, arrival)` on `self.lines` (a bounded queue)."""
 
     def __init__(self, config: ReceiverConfig = ReceiverConfig()):
         self.config = config
-        self.lines: queue.Queue[tuple[str, str]] = queue.Queue(config.queue_size)
+        self.lines: queue.Queue[tuple[str, str, float]] = queue.Queue(config.queue_size)
         self.counts = ReceiverCounts()
         self.udp_address: tuple[str, int] | None = None
         self.tcp_address: tuple[str, int] | None = None
@@ -119,7 +123,7 @@ class Receiver:
 
     # --- delivery ----------------------------------------------------------------------------
 
-    def _deliver(self, peer: str, frame: bytes) -> None:
+    def _deliver(self, peer: str, frame: bytes, arrival: float) -> None:
         counts = self.counts
         if len(frame) > self.config.max_line:
             counts.truncated += 1
@@ -130,7 +134,7 @@ class Receiver:
         if not line:
             return
         try:
-            self.lines.put_nowait((peer, line))
+            self.lines.put_nowait((peer, line, arrival))
         except queue.Full:
             counts.dropped += 1
             return
@@ -151,14 +155,15 @@ class Receiver:
                     return
                 log.exception("syslog UDP receive failed")
                 continue
+            arrival = time.time()
             self.counts.datagrams += 1
             peer = addr[0]
             if b"\n" in data.rstrip(b"\r\n\x00"):
                 for frame in data.split(b"\n"):
                     if frame.strip(b"\r\x00"):
-                        self._deliver(peer, frame)
+                        self._deliver(peer, frame, arrival)
             else:
-                self._deliver(peer, data)
+                self._deliver(peer, data, arrival)
 
     # --- TCP ---------------------------------------------------------------------------------
 
@@ -180,9 +185,10 @@ class Receiver:
                         continue
                     except OSError:
                         data = b""
+                    arrival = time.time()
                     frames = framer.feed(data) if data else framer.close()
                     for frame in frames:
-                        self._deliver(peer, frame)
+                        self._deliver(peer, frame, arrival)
                     self.counts.truncated += framer.counts.truncated
                     framer.counts.truncated = 0
                     if not data:
