@@ -21,7 +21,8 @@ import vmwatch
 ROOT = Path(__file__).resolve().parent.parent
 MIBS = ("VM-MIB", "UUID-TC-MIB", "IANA-STORAGE-MEDIA-TYPE-MIB")
 EXAMPLES = ("vmwatch.toml", "systemd/vmwatch.service", "prometheus/scrape.yml", "prometheus/alerts.yml",
-            "alertmanager/vmwatch-route.yml", "snmpd/vmwatch.conf")
+            "prometheus/federate.yml", "alertmanager/vmwatch-route.yml", "snmpd/vmwatch.conf", "grafana/vmwatch.json",
+            "snmp_exporter/snmp.yml", "rsyslog/60-vmwatch.conf")
 # The environment's doing, not the project's: PYTHONDONTWRITEBYTECODE turns byte-compiling off.
 HARMLESS = ("byte-compiling is disabled",)
 
