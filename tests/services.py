@@ -179,6 +179,7 @@ class Prometheus(Service):
         extra_job: str = "",
         rule_files: list[Path] | None = None,
         alertmanager: str | None = None,
+        flags: tuple[str, ...] = (),
     ):
         directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -210,6 +211,7 @@ class Prometheus(Service):
                 f"--config.file={config}",
                 f"--storage.tsdb.path={directory / 'tsdb'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
+                *flags,
             ],
             directory / "prometheus.log",
         )
@@ -241,3 +243,42 @@ class Prometheus(Service):
 
         wait_for(check, timeout, f"PromQL {expr!r} to return data", self)
         return found
+
+
+class Alertmanager(Service):
+    """An Alertmanager (Debian's `prometheus-alertmanager`) with one do-nothing receiver, no cluster."""
+
+    def __init__(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.address = f"127.0.0.1:{self.port}"
+        config = directory / "alertmanager.yml"
+        config.write_text("route:\n  receiver: keep\n  group_wait: 1s\nreceivers:\n  - name: keep\n")
+        super().__init__(
+            "alertmanager",
+            [
+                require_program("prometheus-alertmanager"),
+                f"--config.file={config}",
+                f"--storage.path={directory / 'data'}",
+                f"--web.listen-address={self.address}",
+                "--cluster.listen-address=",
+            ],
+            directory / "alertmanager.log",
+        )
+
+    def start(self) -> Alertmanager:
+        super().start()
+        wait_for(
+            lambda: urllib.request.urlopen(f"{self.url}/-/ready", timeout=2).status == 200,
+            60,
+            "Alertmanager ready",
+            self,
+        )
+        return self
+
+    def alerts(self, **labels: str) -> list[dict]:
+        """Active alerts whose labels include `labels` (API v2)."""
+        with urllib.request.urlopen(f"{self.url}/api/v2/alerts", timeout=10) as response:
+            found = json.load(response)
+        return [a for a in found if all(a["labels"].get(k) == v for k, v in labels.items())]
