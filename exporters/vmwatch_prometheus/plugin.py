@@ -107,17 +107,6 @@ class PrometheusExporter:
             except Exception:
                 log.exception("metrics of %s cannot be served", name)
 
-    def use_exporters(self, exporters) -> None:
-        """Serve the metrics of analysers and exporters that offer a `prometheus_collector()`."""
-        for name, other in exporters:
-            make = getattr(other, "prometheus_collector", None)
-            if other is self or make is None or self.registry is None:
-                continue
-            try:
-                self.registry.register(make())
-            except Exception:
-                log.exception("metrics of %s cannot be served", name)
-
     def stop(self) -> None:
         self._stopped = True
         if self.server is not None:
