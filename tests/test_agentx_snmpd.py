@@ -424,8 +424,6 @@ def test_hung_master_is_detected_by_ping_and_left_for_a_new_session(snmpd, agent
 def test_little_endian_subagent(snmpd, snapshot):
     """The subagent speaking little-endian (NETWORK_BYTE_ORDER clear, as net-snmp's own
     subagents do on x86): snmpd answers in that order and every value still arrives intact."""
-    import asyncio
-
     from vmwatch_agentx.session import Session
     from vmwatch_agentx.transport import AgentXClient, parse_address
     from vmwatch_mib import NotificationSwitches, build_view
@@ -441,14 +439,13 @@ def test_little_endian_subagent(snmpd, snapshot):
         return original(data)
 
     session.receive_data = spy
-    loop = asyncio.new_event_loop()
     client = AgentXClient(session, parse_address(snmpd.unix_address))
-    thread = threading.Thread(target=loop.run_until_complete, args=(client.run(),), daemon=True)
+    thread = threading.Thread(target=client.run, daemon=True)
     thread.start()
     try:
         wait_for(client.registered.is_set, 10, "the little-endian subagent to register", snmpd)
         assert walk(snmpd) == expected_instances(snapshot)
         assert orders == {False}  # snmpd spoke little-endian to us throughout
     finally:
-        asyncio.run_coroutine_threadsafe(client.stop(), loop).result(5)
+        client.stop()
         thread.join(5)

@@ -1,6 +1,7 @@
 """The `agentx` exporter: serve VM-MIB through a net-snmp (or any RFC 2741) master agent.
 
-The exporter runs its asyncio loop in a thread of its own. Views are rebuilt when the snapshot
+The exporter runs its AgentX driver in a thread of its own (transport.py says why it is a
+blocking-socket thread rather than an asyncio loop). Views are rebuilt when the snapshot
 cache publishes (one `build_view` per snapshot), never per request. The default context serves
 the first hypervisor (by name); with `contexts = true` each hypervisor is also served in an
 AgentX context named after it, for backends that manage several hosts.
@@ -9,8 +10,6 @@ AgentX context named after it, for backends that manage several hosts.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import concurrent.futures
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ from vmwatch_mib import MibView, build_view, process_switches
 import vmwatch
 from vmwatch.backend import ExporterType, Options, Problem
 from vmwatch.model import Snapshot
-from vmwatch_agentx.session import Session
+from vmwatch_agentx.session import Session, SessionNotOpen
 from vmwatch_agentx.transport import DEFAULT_MASTER, AddressError, AgentXClient, parse_address
 
 if TYPE_CHECKING:
@@ -87,9 +86,7 @@ class AgentXExporter:
         self._by_name: dict[str, MibView] = {}
         self._lock = threading.Lock()
         self._stopped = False
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
         self.client: AgentXClient | None = None
         self.cache: SnapshotCache | None = None
 
@@ -123,9 +120,9 @@ class AgentXExporter:
                 views.update({name.encode(): v for name, v in by_name.items()})
             new = [c for c in views if c is not None and c not in self._views]
             self._views = views
-        if new and self._loop is not None and self.client is not None:
+        if new and self.client is not None:
             for context in new:
-                self._loop.call_soon_threadsafe(self.client.register, context)
+                self.client.register(context)
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -136,15 +133,6 @@ class AgentXExporter:
         for snapshot in cache.snapshots():
             self._on_snapshot(snapshot)
         cache.subscribe(self._on_snapshot)
-        self._thread = threading.Thread(target=self._run, name="vmwatch-agentx", daemon=True)
-        self._thread.start()
-        self._ready.wait(self.timeout + 5)
-
-    def _run(self) -> None:
-        asyncio.run(self._main())
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
         session = Session(
             self.view,
             self.switches,
@@ -153,52 +141,29 @@ class AgentXExporter:
             ping_interval=self.ping_interval,
         )
         self.client = AgentXClient(session, self.address)
-        runner = asyncio.create_task(self.client.run())
-        attempted = asyncio.create_task(self.client.attempted.wait())
-        await asyncio.wait({runner, attempted}, return_when=asyncio.FIRST_COMPLETED)
-        self._ready.set()
-        try:
-            await runner
-        except asyncio.CancelledError:
-            pass
+        self._thread = threading.Thread(target=self.client.run, name="vmwatch-agentx", daemon=True)
+        self._thread.start()
+        self.client.attempted.wait(self.timeout + 5)
 
     def notify(self, varbinds, context: bytes | None = None, wait: float = 5.0) -> int:
-        """Send a notification from any thread; returns its packet ID (issue 4's sender).
-        Raises SessionNotOpen when no session is open."""
-        if self._loop is None or self.client is None:
-            from vmwatch_agentx.session import SessionNotOpen
-
+        """Send a notification from any thread; returns its packet ID (the notifications
+        plugin's sender). Raises SessionNotOpen when no session is open, TimeoutError when the
+        driver stays busy for `wait` seconds."""
+        if self.client is None:
             raise SessionNotOpen("the agentx exporter is not running")
-        future: concurrent.futures.Future = concurrent.futures.Future()
-
-        def send() -> None:
-            try:
-                future.set_result(self.client.notify(list(varbinds), context))
-            except Exception as exc:  # noqa: BLE001  (handed to the caller's thread)
-                future.set_exception(exc)
-
-        self._loop.call_soon_threadsafe(send)
-        return future.result(wait)
+        return self.client.notify(list(varbinds), context, wait)
 
     def stop(self) -> None:
         """Close the session cleanly and end the thread; never raises."""
         self._stopped = True
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None or not thread.is_alive() or loop.is_closed():
-            return  # never started, or already stopped
+        client, thread = self.client, self._thread
+        if client is None or thread is None:
+            return
         try:
-            future = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
-            future.result(self.timeout + 5)
+            client.stop()
         except Exception:  # stop() must not raise: the thread is a daemon and dies with us
             log.debug("agentx exporter did not stop cleanly", exc_info=True)
-        thread.join(5)
-
-    async def _shutdown(self) -> None:
-        if self.client is not None:
-            await self.client.stop()
-        for task in asyncio.all_tasks():
-            if task is not asyncio.current_task():
-                task.cancel()
+        thread.join(self.timeout + 5)
 
 
 def create(options: Options) -> AgentXExporter:

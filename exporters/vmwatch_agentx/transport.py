@@ -1,18 +1,25 @@
-"""A thin asyncio driver for one `Session`: connect, pump bytes both ways, tick, reconnect.
+"""A thin driver for one `Session`: connect, pump bytes both ways, tick, reconnect.
 
-All protocol decisions are the session's; this module only moves bytes and keeps time. The
-master may be on a Unix socket (net-snmp's default `/var/agentx/master`) or TCP. When the
+All protocol decisions are the session's; this module only moves bytes and keeps time. It runs in
+one thread of its own with a blocking socket: a walk through snmpd is one AgentX round trip per
+VarBind, and a blocking recv/send loop costs vmwatch about 13 µs of CPU and 30 µs of latency per
+round trip where an asyncio protocol cost 20-30 µs and 52-57 µs (docs/benchmarks-snmp.md).
+
+The master may be on a Unix socket (net-snmp's default `/var/agentx/master`) or TCP. When the
 connection drops, the master closes the session, or the master stops answering, the driver
 reconnects with exponential backoff (0.25 s doubling to `backoff_max`, ±20 % jitter), and the
 session opens and registers afresh. `stop()` sends Close and waits briefly for its answer.
+Other threads may call `notify()`, `register()` and `stop()`: one lock guards the session and the
+socket's writes.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
+import socket
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +44,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MASTER = "unix:/var/agentx/master"
 AGENTX_TCP_PORT = 705  # IANA's port for AgentX
 FIRST_BACKOFF = 0.25
+RECEIVE_SIZE = 1 << 16
 
 
 class AddressError(ValueError):
@@ -85,33 +93,12 @@ def parse_address(text: str) -> Address:
     raise AddressError(f"{text!r}: expected unix:/path or tcp:host:port")
 
 
-class _Protocol(asyncio.Protocol):
-    """Hands received bytes to the session and writes its answers back at once."""
-
-    def __init__(self, client: AgentXClient) -> None:
-        self.client = client
-        self.transport: asyncio.Transport | None = None
-        self.lost = asyncio.get_running_loop().create_future()
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        out = self.client.session.receive_data(data)
-        if out:
-            self.transport.write(out)
-        self.client._handle_events()
-
-    def connection_lost(self, exc) -> None:
-        if not self.lost.done():
-            self.lost.set_result(exc)
-
-
 class AgentXClient:
-    """Keeps one session to the master alive until `stop()`.
+    """Keeps one session to the master alive until `stop()`; `run()` is the thread's body.
 
     `on_event` (optional) sees every session event, for logging or tests; `attempted` is set
-    after the first connection attempt ends in registration, refusal or failure to connect.
+    after the first connection attempt ends in registration, refusal or failure to connect;
+    `registered` while a session has its subtree registered.
     """
 
     def __init__(
@@ -125,64 +112,93 @@ class AgentXClient:
         self.address = address
         self.backoff_max = backoff_max
         self.on_event = on_event
-        self.attempted = asyncio.Event()
-        self.registered = asyncio.Event()
+        self.attempted = threading.Event()
+        self.registered = threading.Event()
         self.connections = 0
-        self._protocol: _Protocol | None = None
-        self._stopping = False
+        # How often the session's clock is looked at (pings, timeouts) when nothing arrives.
+        self.tick_interval = min(1.0, max(0.05, session.timeout / 4))
+        self._lock = threading.Lock()  # the session and writes to the socket
+        self._sock: socket.socket | None = None
+        self._stopping = threading.Event()
+        self._drop = False
         self._failures = 0
-        self._drop: asyncio.Future | None = None
 
-    async def _connect(self) -> _Protocol:
-        loop = asyncio.get_running_loop()
-        if self.address.kind == "unix":
-            _, protocol = await loop.create_unix_connection(lambda: _Protocol(self), self.address.path)
-        else:
-            _, protocol = await loop.create_connection(lambda: _Protocol(self), self.address.host, self.address.port)
-        return protocol
+    # --- the thread ---------------------------------------------------------------------------
 
-    async def run(self) -> None:
+    def run(self) -> None:
         """Connect, serve, reconnect, until `stop()`."""
-        while not self._stopping:
+        while not self._stopping.is_set():
             try:
-                self._protocol = await self._connect()
+                sock = self._connect()
             except OSError as exc:
                 self.attempted.set()
-                await self._backoff(f"cannot reach the AgentX master at {self.address}: {exc}")
+                self._backoff(f"cannot reach the AgentX master at {self.address}: {exc}")
                 continue
             self.connections += 1
-            self._drop = asyncio.get_running_loop().create_future()
-            self._protocol.transport.write(self.session.connect())
-            ticker = asyncio.create_task(self._tick())
             try:
-                await asyncio.wait({self._protocol.lost, self._drop}, return_when=asyncio.FIRST_COMPLETED)
+                with self._lock:
+                    self._sock, self._drop = sock, False
+                    sock.sendall(self.session.connect())
+                self._serve(sock)
+            except OSError as exc:
+                log.debug("AgentX connection to %s failed: %s", self.address, exc)
             finally:
-                ticker.cancel()
-                self._protocol.transport.close()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await ticker
-            self.session.connection_lost()
-            self._handle_events()
-            self.registered.clear()
-            self._protocol = None
-            if not self._stopping:
-                await self._backoff(f"AgentX session with {self.address} ended")
+                with self._lock:
+                    self._sock = None
+                    self.session.connection_lost()
+                    self._handle_events()
+                self.registered.clear()
+                sock.close()
+            if not self._stopping.is_set():
+                self._backoff(f"AgentX session with {self.address} ended")
 
-    async def _backoff(self, why: str) -> None:
+    def _connect(self) -> socket.socket:
+        if self.address.kind == "unix":
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(self.session.timeout)
+                sock.connect(self.address.path)
+            except OSError:
+                sock.close()
+                raise
+        else:
+            sock = socket.create_connection((self.address.host, self.address.port), timeout=self.session.timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # one small PDU per exchange
+        sock.settimeout(self.tick_interval)  # recv wakes up at least this often to tick
+        return sock
+
+    def _serve(self, sock: socket.socket) -> None:
+        """Answer the master until the connection ends or is to be dropped."""
+        session, lock = self.session, self._lock
+        next_tick = time.monotonic() + self.tick_interval
+        while not self._drop:
+            try:
+                data = sock.recv(RECEIVE_SIZE)
+            except TimeoutError:
+                data = None
+            if data == b"":
+                return  # the master closed the connection (snmpd stopped or restarted)
+            with lock:
+                if data:
+                    out = session.receive_data(data)
+                    if out:
+                        sock.sendall(out)
+                now = time.monotonic()
+                if now >= next_tick:
+                    next_tick = now + self.tick_interval
+                    out = session.tick()
+                    if out:
+                        sock.sendall(out)
+                self._handle_events()
+
+    def _backoff(self, why: str) -> None:
         self._failures += 1
         delay = min(self.backoff_max, FIRST_BACKOFF * 2 ** (self._failures - 1)) * random.uniform(0.8, 1.2)
         log.log(logging.WARNING if self._failures == 1 else logging.DEBUG, "%s; retrying in %.1f s", why, delay)
-        await asyncio.sleep(delay)
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(min(1.0, max(0.05, self.session.timeout / 4)))
-            out = self.session.tick()
-            if out and self._protocol is not None:
-                self._protocol.transport.write(out)
-            self._handle_events()
+        self._stopping.wait(delay)
 
     def _handle_events(self) -> None:
+        """React to what the session reported (called with the lock held)."""
         session = self.session
         while (event := session.next_event()) is not None:
             if self.on_event is not None:
@@ -196,48 +212,71 @@ class AgentXClient:
             elif isinstance(event, OpenFailed):
                 log.warning("the AgentX master refused the session: error %d", event.error)
                 self._end_connection()
-            elif isinstance(event, Closed) and not self._stopping:
+            elif isinstance(event, Closed) and not self._stopping.is_set():
                 self._end_connection()
             elif isinstance(event, TimedOut) and event.kind in (PduType.OPEN, PduType.REGISTER, PduType.PING):
                 log.warning("the AgentX master did not answer a %s; reconnecting", event.kind.name)
                 self._end_connection()
         if session.state is State.REGISTERED and not self.registered.is_set():
+            self.attempted.set()
             if session.registered:
                 self._failures = 0
                 self.registered.set()
-                self.attempted.set()
             else:  # every registration refused: try again later on a fresh session
-                self.attempted.set()
                 self._end_connection()
 
     def _end_connection(self) -> None:
         self.attempted.set()
-        if self._drop is not None and not self._drop.done():
-            self._drop.set_result(None)
+        self._drop = True
+
+    # --- other threads ------------------------------------------------------------------------
 
     def register(self, context: bytes | None) -> None:
         """Register one more context now if connected (always on later sessions)."""
-        out = self.session.register(context)
-        if out and self._protocol is not None:
-            self._protocol.transport.write(out)
+        with self._lock:
+            out = self.session.register(context)
+            if out and self._sock is not None:
+                try:
+                    self._sock.sendall(out)
+                except OSError:
+                    self._drop = True  # the reader sees the broken connection and reconnects
 
-    def notify(self, varbinds: list[tuple[OID, Value]], context: bytes | None = None) -> int:
+    def notify(self, varbinds: list[tuple[OID, Value]], context: bytes | None = None, wait: float = 5.0) -> int:
         """Send a notification now; returns its packet ID. Raises SessionNotOpen when there is
-        no session (the caller decides whether to retry)."""
-        if self._protocol is None:
-            raise SessionNotOpen("not connected to the AgentX master")
-        data = self.session.notify(varbinds, context)
-        self._protocol.transport.write(data)
+        no session (the caller decides whether to retry), TimeoutError when the driver stays busy
+        for `wait` seconds."""
+        if not self._lock.acquire(timeout=wait):
+            raise TimeoutError("the AgentX driver stayed busy")
+        try:
+            if self._sock is None:
+                raise SessionNotOpen("not connected to the AgentX master")
+            data = self.session.notify(varbinds, context)
+            try:
+                self._sock.sendall(data)
+            except OSError as exc:
+                self._drop = True
+                raise SessionNotOpen(f"the connection to the AgentX master broke: {exc}") from None
+        finally:
+            self._lock.release()
         return int.from_bytes(data[12:16], "big" if self.session.network_byte_order else "little")
 
-    async def stop(self, wait: float = 1.0) -> None:
-        """Close the session cleanly (Close, then up to `wait` seconds for its answer)."""
-        self._stopping = True
-        protocol = self._protocol
-        if protocol is not None and self.session.is_open:
-            protocol.transport.write(self.session.close())
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + wait
-            while self.session.state is State.CLOSING and loop.time() < deadline and not protocol.lost.done():
-                await asyncio.sleep(0.01)
-        self._end_connection()
+    def stop(self, wait: float = 1.0) -> None:
+        """Close the session cleanly (Close, then up to `wait` seconds for its answer) and make
+        `run()` return."""
+        self._stopping.set()
+        with self._lock:
+            sock = self._sock
+            if sock is not None and self.session.is_open:
+                try:
+                    sock.sendall(self.session.close())
+                except OSError:
+                    pass
+        deadline = time.monotonic() + wait
+        while sock is not None and self.session.state is State.CLOSING and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self._drop = True
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the reader at once
+            except OSError:
+                pass
