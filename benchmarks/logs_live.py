@@ -8,7 +8,9 @@ allows) runs in this process with one consumer thread that drains its queue, par
 sender process replays generated syslog (`simulate`, seed 1) at `--rate` lines/s, one datagram
 per line, paced every millisecond. Reported: sent, received, dropped (queue full), lost in the
 kernel (sent − received − dropped), the achieved rate, and this process's CPU and RSS.
-`--analyser` instead measures a running `vmwatch serve`-like analyser (online.LiveAnalyser).
+`--serve` instead measures a whole `vmwatch serve --demo` with `[analyser.loganomaly]` (1-minute
+bins, 1-hour windows) in its own process: its CPU share and RSS (from /proc) while idle and while
+the sender sends, and the lines it counted (`vmwatch_log_lines_total`) against those sent.
 """
 
 from __future__ import annotations
@@ -125,18 +127,101 @@ def receive_rate(rate: int, seconds: float) -> dict:
     }
 
 
+def proc_cpu_rss(pid: int) -> tuple[float, float]:
+    """(CPU seconds, RSS in MB) of a process, from /proc."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu, int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def counted(url: str) -> int:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=5) as response:
+        body = response.read().decode()
+    return int(
+        sum(float(x.rsplit(" ", 1)[1]) for x in body.splitlines() if x.startswith("vmwatch_log_lines_total{"))
+    )
+
+
+def serve_rate(rate: int, seconds: float, idle: float = 10.0) -> dict:
+    import socket as socketlib
+    import tempfile
+
+    def free_port() -> int:
+        with socketlib.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    folder = Path(tempfile.mkdtemp(prefix="vmwatch-live-"))
+    port, udp = free_port(), free_port()
+    config = folder / "vmwatch.toml"
+    config.write_text(
+        f'[vmwatch]\nstate_dir = "{folder / "state"}"\n[exporter.prometheus]\nlisten = "127.0.0.1:{port}"\n'
+        f'[analyser.loganomaly]\nenabled = true\nstate = "{folder / "live.sqlite"}"\nudp_port = {udp}\ntcp_port = false\n'
+    )
+    log = (folder / "vmwatch.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "vmwatch", "serve", "--demo", "--config", str(config)],
+                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                counted(url)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        time.sleep(2)
+        cpu0, _ = proc_cpu_rss(proc.pid)
+        t0 = time.perf_counter()
+        time.sleep(idle)
+        cpu1, rss_idle = proc_cpu_rss(proc.pid)
+        idle_share = (cpu1 - cpu0) / (time.perf_counter() - t0)
+        t1 = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", SENDER, "127.0.0.1", str(udp), str(rate), str(seconds)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        cpu2, rss_load = proc_cpu_rss(proc.pid)
+        load_share = (cpu2 - cpu1) / (time.perf_counter() - t1)
+        sent = int(out.stdout.split()[0])
+        time.sleep(3)  # the last flush
+        got = counted(url)
+        return {
+            "mode": "vmwatch serve --demo + [analyser.loganomaly] (60 s bins, 1 h windows)",
+            "rate_target": rate,
+            "sent": sent,
+            "counted": got,
+            "lost": sent - got,
+            "cpu_share_idle": round(idle_share, 3),
+            "rss_mb_idle": round(rss_idle, 1),
+            "cpu_share_under_load": round(load_share, 3),
+            "rss_mb_under_load": round(rss_load, 1),
+        }
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rate", type=int, default=10_000)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--serve", action="store_true", help="measure a whole vmwatch serve with the analyser")
     args = ap.parse_args()
-    result = receive_rate(args.rate, args.seconds)
+    result = serve_rate(args.rate, args.seconds) if args.serve else receive_rate(args.rate, args.seconds)
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "logs_live.json").write_text(text + "\n")
+        name = "logs_live_serve.json" if args.serve else "logs_live.json"
+        (args.out / name).write_text(text + "\n")
     return 0
 
 
