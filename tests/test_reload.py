@@ -158,3 +158,68 @@ def test_a_changed_backend_reconnects_and_keeps_its_indexes(tmp_path):
     before, after, first = asyncio.run(scenario())
     assert runtime.pollers[0] is not first and runtime.pollers[0].backend.file == tmp_path / "b.json"
     assert after == before == {"vm1": 1, "vm2": 2, "vm3": 3}
+
+
+class Recorder:
+    """An exporter that records its lifecycle; `consumer=True` also takes the others' list."""
+
+    instances: list = []
+
+    def __init__(self, name: str, options):
+        self.name, self.options, self.calls = name, dict(options), []
+        Recorder.instances.append(self)
+
+    def start(self, cache) -> None:
+        self.calls.append("start")
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+
+
+class Consumer(Recorder):
+    def use_exporters(self, exporters) -> None:
+        self.calls.append(("use", sorted(name for name, _ in exporters)))
+
+
+class RecorderPlugin:
+    import vmwatch as _vmwatch
+
+    @_vmwatch.hookimpl
+    def vmwatch_exporter_types(self):
+        from vmwatch.backend import ExporterType
+
+        return [
+            ExporterType("consumer", "uses the others", lambda o: [], lambda o: Consumer("consumer", o)),
+            ExporterType("other", "a plain exporter", lambda o: [], lambda o: Recorder("other", o)),
+        ]
+
+
+def test_a_consumer_gets_the_new_exporter_list_once_in_a_fresh_instance(tmp_path):
+    """Changing one exporter restarts the exporters that use the others (notifications), so none
+    is handed a second list (which would start a second notifier)."""
+    import asyncio
+
+    import toy_plugin
+    from vmwatch import plugins, service
+
+    toy_plugin.write_host(tmp_path / "a.json", [])
+    pm = plugins.make_manager(extra=[toy_plugin, RecorderPlugin()], environ={"VMWATCH_BLOCK_PLUGINS": "notifications"})
+    backend = (BackendConfig("lab", "toy", {"file": str(tmp_path / "a.json")}),)
+    kinds = {"consumer": PluginConfig("consumer", {}), "other": PluginConfig("other", {"x": 1})}
+    old = Config(source="", state_dir=tmp_path / "s", backends=backend, exporters=tuple(kinds.values()))
+    new = Config(source="", state_dir=tmp_path / "s", backends=backend,
+                 exporters=(kinds["consumer"], PluginConfig("other", {"x": 2})))
+    Recorder.instances.clear()
+    runtime = service.build(old, pm)
+    service.start_exporters(runtime, old, pm, only=list(kinds.values()))
+    first_consumer, first_other = Recorder.instances
+    asyncio.run(service.apply_reload(runtime, new, pm))
+    consumers = [r for r in Recorder.instances if r.name == "consumer"]
+    others = [r for r in Recorder.instances if r.name == "other"]
+    assert len(consumers) == 2 and len(others) == 2
+    assert first_consumer.calls == ["start", ("use", ["consumer", "other"]), "stop"]
+    assert first_other.calls == ["start", "stop"]
+    assert consumers[1].calls == ["start", ("use", ["consumer", "other"])]  # once, in a fresh instance
+    assert others[1].options == {"x": 2}
+    assert sorted(name for name, _ in runtime.exporters) == ["consumer", "other"]
+    service.stop_exporters(runtime)

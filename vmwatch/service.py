@@ -192,6 +192,20 @@ async def stop_poller(runtime: Runtime, poller: Poller) -> None:
     runtime.pollers.remove(poller)
 
 
+def consumers_to_restart(runtime: Runtime, change: reload.Plan, new: Config) -> list[PluginConfig]:
+    """Exporters that use the others (`use_exporters`: notifications picks its sinks) and whose
+    own options did not change, when any other exporter starts, stops or restarts: a fresh one
+    gets the new list once. (Giving a running one a second list would start a second notifier.)"""
+    touched = {p.name for p in (*change.plugins_started, *change.plugins_restarted)} | set(change.plugins_stopped)
+    if not touched:
+        return []
+    wanted = {p.name: p for p in (*new.exporters, *new.analysers)}
+    names = [n for n, e in runtime.exporters if hasattr(e, "use_exporters") and n not in touched and n in wanted]
+    for name in names:
+        log.info("reload: %s: restarting to follow the exporters it uses", name)
+    return [wanted[n] for n in names]
+
+
 async def apply_reload(runtime: Runtime, new: Config, pm: pluggy.PluginManager, demo: bool = False) -> reload.Plan:
     """Apply a validated new config to the running service (see vmwatch.reload)."""
     old = runtime.config
@@ -227,12 +241,11 @@ async def apply_reload(runtime: Runtime, new: Config, pm: pluggy.PluginManager, 
         runtime.pollers.append(poller)
         start_poller(runtime, poller)
     runtime.backends = tuple(backends)
-    for name in (*change.plugins_stopped, *(p.name for p in change.plugins_restarted)):
+    restart = [*change.plugins_restarted, *consumers_to_restart(runtime, change, new)]
+    for name in (*change.plugins_stopped, *(p.name for p in restart)):
         stop_exporter(runtime, name)
-    if change.plugins_started or change.plugins_restarted:
-        start_exporters(runtime, new, pm, only=[*change.plugins_restarted, *change.plugins_started])
-    elif change.plugins_stopped:
-        introduce_exporters(runtime)
+    if change.plugins_started or restart:
+        start_exporters(runtime, new, pm, only=[*restart, *change.plugins_started])
     for poller in runtime.pollers:
         poller.request_refresh()  # the new interval counts from a read now
     return change
