@@ -41,3 +41,10 @@ def test_rules_use_only_metrics_the_analyser_exports():
         exported.add(family.name + suffix)
     used = set(re.findall(r"\b(vmwatch_log_\w+)", RULES.read_text()))
     assert used and used <= exported, used - exported
+
+
+def test_every_live_metric_is_documented():
+    docs = (ROOT / "docs" / "metrics.md").read_text()
+    for family in LiveCollector(None).describe():
+        exposed = family.name + {"counter": "_total", "info": "_info"}.get(family.type, "")
+        assert f"| `{exposed}` |" in docs, exposed
