@@ -76,3 +76,20 @@ def test_no_secret_flag_on_the_command_line():
     assert done.returncode == 0
     flags = [word for word in done.stdout.split() if word.startswith("--")]
     assert not [f for f in flags if any(s in f for s in ("password", "passwd", "secret", "auth-key", "priv-key"))], flags
+
+
+def test_inline_secrets_need_a_private_config_file(tmp_path):
+    config = tmp_path / "vmwatch.toml"
+    config.write_text('[exporter.snmp]\nenabled = false\n[[exporter.snmp.users]]\nname = "u"\n'
+                      'auth_key = "long-enough-phrase"\npriv_protocol = "none"\n')
+    config.chmod(0o644)
+    done = subprocess.run([sys.executable, "-m", "vmwatch", "snapshot", "--config", str(config)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert (f"{config}: exporter.snmp.users[0].auth_key: a secret written in a file every user can read "
+            f"(mode 0644): use auth_key_file, or chmod o-rwx {config}") in done.stderr
+    assert "long-enough-phrase" not in done.stderr
+    config.chmod(0o640)
+    from vmwatch import config as cfg
+
+    assert cfg.inline_secret_problems(cfg.read_file(config), config) == []

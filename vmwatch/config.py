@@ -126,6 +126,28 @@ def secret_file_problem(path: str | Path, key: str) -> Problem | None:
     return None
 
 
+# Options that hold a secret inline (the SNMPv3 pass phrases); each has a `KEY_file` form.
+INLINE_SECRET_KEYS = ("auth_key", "priv_key", "password")
+
+
+def inline_secret_problems(raw: dict[str, Any], path: Path) -> list[Problem]:
+    """A config file that holds secrets inline must not be readable by every user either."""
+    keys = [k for k in flatten(raw) if k.rsplit(".", 1)[-1] in INLINE_SECRET_KEYS]
+    if not keys:
+        return []
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return []
+    if not mode & (stat.S_IROTH | stat.S_IWOTH):
+        return []
+    return [
+        Problem(key, f"a secret written in a file every user can read (mode {mode:04o}): "
+                     f"use {key.rsplit('.', 1)[-1]}_file, or chmod o-rwx {path}")
+        for key in keys
+    ]
+
+
 def read_secret(path: str | Path, key: str) -> str | Problem:
     """The secret in `path` (first line, surrounding whitespace dropped), or a Problem naming `key`,
     the file and the reason (see `secret_file_problem`); an empty secret is a problem too."""
@@ -315,6 +337,8 @@ def load(
     after = flatten(raw)
     flag_keys = {k for k, v in after.items() if k not in before or before[k] != v}
     config, problems = validate(raw, backend_types, exporter_types, analyser_types, source)
+    if path is not None:
+        problems = [*problems, *inline_secret_problems(raw, path)]
     if problems:
         raise ConfigError([f"{origin_of(p.key, flag_keys, source)}: {p.key}: {p.reason}" for p in problems])
     assert config is not None
