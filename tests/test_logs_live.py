@@ -202,3 +202,66 @@ def test_metrics_through_the_prometheus_exporter(tmp_path):
         ["promtool", "check", "metrics"], input=text, capture_output=True, text=True, check=False
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_group_index_agrees_with_bulk_grouping():
+    from vmwatch_loganomaly.groups import group_templates
+
+    texts = {
+        1: "named[**]: client **: view world: query (cache) '**' denied",
+        2: "sshd[**]: Accepted publickey for root from ** port ** ssh2",
+        3: "named[**]: client **: view internal: query (cache) '**' denied",
+        4: "kernel: [**] sd **: rejecting I/O to offline device",
+        5: "sshd[**]: Accepted password for root from ** port ** ssh2",
+    }
+    index = live.GroupIndex()
+    assert {t: index.add(t, texts[t]) for t in sorted(texts)} == group_templates(texts)
+    restored = live.GroupIndex()
+    restored.add(1, texts[1], group=7)
+    assert restored.add(3, texts[3]) == 7  # joins the restored group
+
+
+def test_files_are_followed(tmp_path):
+    log = tmp_path / "syslog"
+    log.write_text("")
+    a = analyser(tmp_path, files=[str(log)])
+    a.start(None)
+    try:
+        with log.open("ab") as out:
+            out.write(line("kvm03", "cron", "job started") + b"\n" + b"not syslog\n")
+        wait(lambda: a.host_totals().get("kvm03") == (1, 0))
+        wait(lambda: a.host_totals().get(str(log)) == (0, 1))
+    finally:
+        a.stop()
+
+
+def test_alerts_posted_to_alertmanager(tmp_path):
+    from services import Alertmanager
+    from vmwatch_loganomaly.online import LastWindow, RareEdge
+
+    am = Alertmanager(tmp_path / "am").start()
+    try:
+        a = analyser(tmp_path, alertmanager_url=am.url)
+        a.last = LastWindow(0.0, 60.0, 4, 3, 7.5, (RareEdge("3", "9", "multipathd: ** path failed", "kernel: sd ** offline", 4.2),), 0.01)  # fmt: skip
+        a.last = dataclasses_replace(a.last, start=time.time() - 60, end=time.time())
+        a._post_alert()
+        assert a.alerts_sent == 1
+        (alert,) = am.alerts(alertname="LogAnomalyRareEdges")
+        assert alert["labels"]["severity"] == "warning" and alert["labels"]["source"] == "vmwatch"
+        assert (
+            "[multipathd: ** path failed] — [kernel: sd ** offline]"
+            not in alert["annotations"]["description"]
+        )
+        assert "multipathd: ** path failed — kernel: sd ** offline" in alert["annotations"]["description"]
+        assert alert["annotations"]["summary"].startswith("3 rare edges")
+    finally:
+        am.stop()
+    a.config = dataclasses_replace(a.config, alertmanager_url="http://127.0.0.1:1")
+    a._post_alert()
+    assert a.alert_errors == 1
+
+
+def dataclasses_replace(obj, **changes):
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)

@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from vmwatch_loganomaly.edges import EdgeKey, WindowEdges, edge_key, history, sort_node
+from vmwatch_loganomaly.groups import GroupConfig, distance, ngrams
 from vmwatch_loganomaly.series import EventCounts
 
 VM_EVENT_BASE = 1_000_000
@@ -52,6 +53,50 @@ def event_counts(rows: list[tuple[int, int, int]], bin_seconds: float) -> EventC
     series = np.array([index[g] for _, g, _ in rows], dtype=np.int64)
     counts = np.array([n for _, _, n in rows], dtype=np.int64)
     return EventCounts(0.0, bin_seconds, tuple(groups), bins, series, counts)
+
+
+class GroupIndex:
+    """Groups templates one at a time, as `groups.group_templates` does in bulk (same rule).
+
+    `add(tid, text)` joins the group of the closest earlier template (3-gram overlap above the
+    threshold, then the smallest normalised edit distance below its threshold, ties to the lowest
+    id) or starts a group of its own; the n-gram index makes it cost the candidates only, so a
+    flood of new templates does not regroup everything for each one. A group never changes.
+    """
+
+    def __init__(self, config: GroupConfig | None = None):
+        self.config = config or GroupConfig()
+        self.group_of: dict[int, int] = {}
+        self._words: dict[int, list[str]] = {}
+        self._grams: dict[int, frozenset] = {}
+        self._index: dict[tuple[str, ...], list[int]] = {}
+
+    def add(self, tid: int, text: str, group: int | None = None) -> int:
+        """Index template `tid` and return its group (`group` given: restored, kept as is)."""
+        words = text.split()
+        grams = ngrams(words, self.config.n)
+        if group is None:
+            shared: dict[int, int] = {}
+            for gram in grams:
+                for other in self._index.get(gram, ()):
+                    shared[other] = shared.get(other, 0) + 1
+            best: tuple[float, int] | None = None
+            for other, count in shared.items():
+                if 2 * count / (len(grams) + len(self._grams[other])) <= self.config.ngram_threshold:
+                    continue
+                candidate = (distance(words, self._words[other]), other)
+                if best is None or candidate < best:
+                    best = candidate
+            group = (
+                self.group_of[best[1]]
+                if best is not None and best[0] < self.config.distance_threshold
+                else tid
+            )
+        self.group_of[tid] = group
+        self._words[tid], self._grams[tid] = words, grams
+        for gram in grams:
+            self._index.setdefault(gram, []).append(tid)
+        return group
 
 
 @dataclasses.dataclass(frozen=True)

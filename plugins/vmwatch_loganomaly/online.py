@@ -36,7 +36,6 @@ from vmwatch_loganomaly import live
 from vmwatch_loganomaly.causal import PCOptions
 from vmwatch_loganomaly.edges import WindowEdges
 from vmwatch_loganomaly.errors import ConfigError, MalformedLine
-from vmwatch_loganomaly.groups import group_templates
 from vmwatch_loganomaly.lines import Clock, Parser, YearGuess, zone
 from vmwatch_loganomaly.livestore import LiveStore
 from vmwatch_loganomaly.pipeline import WindowTask, compute, parse_duration
@@ -264,8 +263,11 @@ class LiveAnalyser:
         rows = self.store.templates()
         mined = [s for s, _ in rows if s.id < live.VM_EVENT_BASE]
         self.miner = TemplateMiner(states=mined)
+        self.grouping = live.GroupIndex()
         for state, group in rows:
             self.group_of[state.id] = group
+            if state.id < live.VM_EVENT_BASE:
+                self.grouping.add(state.id, state.template, group)
             self.texts.setdefault(group, state.template)
             if state.id >= live.VM_EVENT_BASE:
                 self.vm_templates[state.template] = state.id
@@ -284,7 +286,8 @@ class LiveAnalyser:
         self._cache = cache
         self._spawn(self._analyse, "loganomaly")
         if cfg.files:
-            self._spawn(self._tail, "loganomaly-tail")
+            followers = [Follower(p) for p in cfg.files]  # opened now: lines written after start() count
+            self._spawn(lambda: self._tail(followers), "loganomaly-tail")
 
     def stop(self) -> None:
         """Flush what is counted, stop every thread, close the store; must not raise."""
@@ -324,8 +327,7 @@ class LiveAnalyser:
             )
         )
 
-    def _tail(self) -> None:
-        followers = [Follower(p) for p in self.config.files]
+    def _tail(self, followers: list[Follower]) -> None:
         while not self._stop.wait(0.25):
             for f in followers:
                 try:
@@ -392,20 +394,12 @@ class LiveAnalyser:
     def _new_template(self, tid: int) -> int:
         """Group a template seen for the first time (kept for good), remember it for the store."""
         text = self.miner.template(tid)
-        known = {t: self.texts_of(t) for t in self.group_of if t < live.VM_EVENT_BASE}
-        known[tid] = text
-        groups = group_templates(known)
-        group = groups[tid]
-        if group != tid:
-            group = self.group_of.get(group, group)
+        group = self.grouping.add(tid, text)
         self.group_of[tid] = group
         self.texts.setdefault(group, text)
         self._pending_templates[tid] = self.clock()
         self.new_templates += 1
         return group
-
-    def texts_of(self, tid: int) -> str:
-        return self.miner.template(tid)
 
     def _vm_event(self, t: float, hypervisor: str, previous: str, new: str) -> None:
         text = live.vm_event_template(previous, new)
