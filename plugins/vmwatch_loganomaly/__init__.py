@@ -11,6 +11,13 @@ Modules, one job each:
 - `simulate`: a seeded generator of realistic multi-host syslog with incidents and ground truth
 - `evaluate`: grouping/parsing accuracy on the loghub samples
 - `cli`, `plugin`: `vmwatch logs ...` subcommands and the hook implementations
+
+Live (the `loganomaly` analyser of `vmwatch serve`):
+- `framing`: sans-I/O syslog framing (RFC 6587 octet counting, newline) and line decoding
+- `receiver`: UDP/TCP syslog sockets → a bounded queue; `tail`: files followed across rotation
+- `live`: pure parts (bins, windows, window tasks, verdicts, incremental grouping, VM events)
+- `livestore`: the analyser's SQLite state; `online`: the analyser; `livemetrics`: its metrics
+- `alerting`: alerts straight to Alertmanager's API
 """
 
 from vmwatch_loganomaly.errors import LogAnomalyError
