@@ -159,3 +159,17 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0, stderr
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+
+
+def test_the_packaged_example_config_is_valid():
+    from pathlib import Path
+
+    from vmwatch import plugins
+
+    pm = plugins.make_manager(environ={})
+    example = Path(__file__).parent.parent / "packaging" / "vmwatch.toml"
+    cfg = config.load(
+        example, plugins.backend_types(pm), plugins.exporter_types(pm), plugins.analyser_types(pm)
+    )
+    assert [(b.name, b.type) for b in cfg.backends] == [("kvm01", "libvirt")]
+    assert "prometheus" in [e.name for e in cfg.exporters]
