@@ -265,3 +265,38 @@ def dataclasses_replace(obj, **changes):
     import dataclasses
 
     return dataclasses.replace(obj, **changes)
+
+
+def test_a_storage_error_template_links_to_vms_crashing(tmp_path):
+    """Real event hub: VM crashes in the same bins as SCSI errors give the window an edge between them."""
+    import uuid
+
+    from vmwatch.events import BackendStateChange, EventHub
+    from vmwatch.model import Hypervisor, Persistent, Snapshot, VirtualMachine
+
+    def vm(n: int, state: OperState) -> VirtualMachine:
+        return VirtualMachine(uuid=uuid.UUID(int=n), name=f"vm{n}", index=n, oper_state=state, persistent=Persistent.PERSISTENT)  # fmt: skip
+
+    hub = EventHub()
+    hub.on_snapshot(Snapshot("kvm01", "lab", Hypervisor("test", "1", 0), tuple(vm(n, OperState.RUNNING) for n in range(1, 7)), taken_at=time.time()))  # fmt: skip
+    a = analyser(tmp_path, window="2s")  # full PC
+    a.start(SimpleNamespace(events=hub))
+    try:
+        now = time.time()
+        start = (math.floor(now / 2.0) + 1) * 2.0  # the next window
+        crashes = {3: 1, 8: 2, 14: 3}  # bin → VM
+        for b in range(20):
+            time.sleep(max(0.0, start + b * 0.1 + 0.03 - time.time()))
+            send(a, [line("kvm01", "ntpd", "kernel time sync status 0 2001")])
+            if b in crashes:
+                send(a, [line("kvm01", "kernel", "sd 3:0:0:1: rejecting I/O to offline device", pid=0)])
+                hub.on_native(
+                    "lab", BackendStateChange(uuid.UUID(int=crashes[b]), OperState.CRASHED, time=time.time())
+                )
+        wait(lambda: a.last is not None and a.last.start == start, timeout=10)
+        (window,) = [w for w in LiveStore(tmp_path / "live.sqlite").windows() if w.start == start]
+    finally:
+        a.stop()
+    crash = str(a.vm_templates["vmwatch[**]: VM ** changed state running -> crashed"])
+    scsi = str(next(g for g, text in a.texts.items() if "rejecting I/O" in text))
+    assert {(x, y) for x, y, _ in window.edges} & {(scsi, crash), (crash, scsi)}, window.edges
