@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from services import require_program
 
 pytestmark = pytest.mark.integration

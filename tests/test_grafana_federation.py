@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from services import Libvirtd, Service, free_port, require_program, wait_for
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from services import Service, free_port, require_program, wait_for
 
 pytestmark = pytest.mark.integration
