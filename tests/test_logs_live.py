@@ -300,3 +300,14 @@ def test_a_storage_error_template_links_to_vms_crashing(tmp_path):
     crash = str(a.vm_templates["vmwatch[**]: VM ** changed state running -> crashed"])
     scsi = str(next(g for g, text in a.texts.items() if "rejecting I/O" in text))
     assert {(x, y) for x, y, _ in window.edges} & {(scsi, crash), (crash, scsi)}, window.edges
+
+
+def test_templates_are_capped(tmp_path):
+    a = analyser(tmp_path, max_templates=2)
+    a.start(None)
+    try:
+        send(a, [line("h", f"prog{i}", "something happened") for i in range(5)])
+        wait(lambda: a.host_totals().get("h") == (5, 0))
+        assert a.templates_known() == 2 and a.unclassified == 3
+    finally:
+        a.stop()

@@ -44,6 +44,10 @@ class LiveCollector:
         truncated = CounterMetricFamily(
             "vmwatch_log_receiver_truncated_lines", "Lines cut to max_line bytes."
         )
+        unclassified = CounterMetricFamily(
+            "vmwatch_log_unclassified_lines",
+            "Lines not classified because max_templates templates are known (counted by host only); since start.",
+        )
         templates = GaugeMetricFamily(
             "vmwatch_log_templates", "Templates known (learnt so far, VM event templates included)."
         )
@@ -105,6 +109,7 @@ class LiveCollector:
         dropped.add_metric(["queue_full"], r.dropped)
         dropped.add_metric(["binary"], r.binary)
         truncated.add_metric([], r.truncated)
+        unclassified.add_metric([], a.unclassified)
         templates.add_metric([], a.templates_known())
         new.add_metric([], a.new_templates)
         windows.add_metric([], a.windows_computed)

@@ -67,6 +67,7 @@ OPTIONS = {
     "max_line": "longest line kept, in bytes (default 8192)",
     "queue_size": "lines buffered before dropping (default 100000)",
     "max_hosts": "hosts counted by name; more are counted as 'other' (default 1000)",
+    "max_templates": "templates learnt at most; lines beyond are counted by host only (default 20000)",
     "flush": "seconds between writes of counts to the store (default 1)",
     "alertmanager_url": "post an alert to this Alertmanager (http://host:9093) when a window has rare edges",
     "alert_rare_edges": "rare edges in a window that make an alert for alertmanager_url (default 3)",
@@ -90,6 +91,7 @@ class LiveConfig:
     max_depth: int | None = None
     timezone: str = "UTC"
     max_hosts: int = 1000
+    max_templates: int = 20_000
     flush: float = 1.0
     alertmanager_url: str | None = None
     alert_rare_edges: int = 3
@@ -186,7 +188,7 @@ def parse_options(options: Options) -> tuple[LiveConfig, list[Problem]]:
         window_bins=round(bins), rare_windows=number("rare_windows", int, 5, 1), warmup=number("warmup", int, 24, 0),
         top_k=number("top_k", int, 10, 0), alpha=float(alpha), filters=filters, max_depth=max_depth,
         timezone=options.get("timezone", "UTC") if isinstance(options.get("timezone", "UTC"), str) else "UTC",
-        max_hosts=number("max_hosts", int, 1000, 1), flush=number("flush", float, 1.0, 0.01),
+        max_hosts=number("max_hosts", int, 1000, 1), max_templates=number("max_templates", int, 20_000, 1), flush=number("flush", float, 1.0, 0.01),
         alertmanager_url=url, alert_rare_edges=number("alert_rare_edges", int, 3, 1),
     )  # fmt: skip
     return LiveConfig(**values), problems
@@ -236,6 +238,7 @@ class LiveAnalyser:
         self.hosts: Counter[str] = Counter()  # lines by host since the store's totals
         self.parse_errors: Counter[str] = Counter()
         self.new_templates = 0
+        self.unclassified = 0
         self.windows_computed = 0
         self.window_errors = 0
         self.last: LastWindow | None = None
@@ -385,6 +388,11 @@ class LiveAnalyser:
             self._count(peer, 0, 1)
             return
         self._count(rec.host or peer, 1, 0)
+        if len(self.miner) >= self.config.max_templates:
+            # Bounded memory under any input: past the cap nothing new is learnt (the line is
+            # counted by host, not in any series); LogNewTemplatesFlood has fired long before.
+            self.unclassified += 1
+            return
         tid = self.miner.classify(rec.program, rec.pid, rec.message)
         group = self.group_of.get(tid)
         if group is None:
