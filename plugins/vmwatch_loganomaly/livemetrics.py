@@ -86,6 +86,7 @@ class LiveCollector:
             errors,
             dropped,
             truncated,
+            unclassified,
             templates,
             new,
             windows,
