@@ -105,3 +105,27 @@ def test_a_broken_listener_does_not_stop_publishing(setup):
     write_host(hostfile, [vm(1)])
     poller.refresh()
     assert len(seen) == 1
+
+
+def test_an_unsubscribed_listener_is_not_called(setup):
+    clock, cache, hostfile, backend, poller = setup
+    seen = []
+    cache.subscribe(seen.append)
+    write_host(hostfile, [vm(1)])
+    poller.refresh()
+    cache.unsubscribe(seen.append)
+    cache.unsubscribe(print)  # never subscribed: ignored
+    poller.refresh()
+    assert len(seen) == 1
+
+
+def test_a_stopped_prometheus_exporter_leaves_no_listener(setup):
+    from services import free_port
+    from vmwatch_prometheus.plugin import create
+
+    clock, cache, hostfile, backend, poller = setup
+    exporter = create({"listen": f"127.0.0.1:{free_port()}"})
+    exporter.start(cache)
+    assert exporter._prepare in cache._listeners
+    exporter.stop()
+    assert exporter._prepare not in cache._listeners

@@ -100,6 +100,12 @@ class SnapshotCache:
         with self._lock:
             self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Callable[[Snapshot], None]) -> None:
+        """Stop calling `listener` (an exporter that stops); unknown listeners are ignored."""
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
     def snapshots(self) -> list[Snapshot]:
         """Latest snapshots, ordered by hypervisor name."""
         with self._lock:

@@ -156,6 +156,8 @@ class AgentXExporter:
     def stop(self) -> None:
         """Close the session cleanly and end the thread; never raises."""
         self._stopped = True
+        if self.cache is not None:
+            self.cache.unsubscribe(self._on_snapshot)
         client, thread = self.client, self._thread
         if client is None or thread is None:
             return

@@ -68,6 +68,7 @@ class PrometheusExporter:
         self.registry: CollectorRegistry | None = None
         self.collector: VmwatchCollector | None = None
         self.server: MetricsServer | None = None
+        self.cache: SnapshotCache | None = None
         self._stopped = False
 
     def start(self, cache: SnapshotCache) -> None:
@@ -76,6 +77,7 @@ class PrometheusExporter:
         registry.register(self.collector)
         registry.register(ProcessCollector(registry=None))  # process_* of vmwatch itself
         self.registry = registry
+        self.cache = cache
         self.server = MetricsServer(registry, self.listen, self.web_config_file)
         # Render and compress each snapshot as it is published, off the scrape path.
         cache.subscribe(self._prepare)
@@ -90,7 +92,7 @@ class PrometheusExporter:
     def _prepare(self, snapshot: Snapshot) -> None:
         """Called by the cache in the publishing (poller) thread, so scrapes find the work done."""
         if self._stopped or self.collector is None:
-            return  # the cache has no unsubscribe; a stopped exporter just ignores snapshots
+            return  # a publish already under way when stop() unsubscribed
         try:
             exposition.warm(self.collector.prepare(snapshot).values())
         except Exception:
@@ -109,6 +111,8 @@ class PrometheusExporter:
 
     def stop(self) -> None:
         self._stopped = True
+        if self.cache is not None:
+            self.cache.unsubscribe(self._prepare)
         if self.server is not None:
             self.server.stop()
             self.server = None

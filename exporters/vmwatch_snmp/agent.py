@@ -93,6 +93,8 @@ class SnmpAgent:
     def stop(self) -> None:
         """Close the transport and the socket, stop the loop, join the thread. Never raises."""
         self._running = False
+        if self._cache is not None:
+            self._cache.unsubscribe(self._on_snapshot)
         loop, thread = self._loop, self._thread
         if loop is not None and thread is not None and thread.is_alive():
             try:
