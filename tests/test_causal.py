@@ -13,7 +13,7 @@ from vmwatch_loganomaly.causal.gsq import PackedData, depth0_pvalues, gsq_pvalue
 from vmwatch_loganomaly.causal.skeleton import skeleton
 from vmwatch_loganomaly.causal.synthetic import log_like
 
-cit = pytest.importorskip("causallearn.utils.cit")
+from causallearn.utils import cit  # the reference: part of the test extra, so missing is a failure
 from causallearn.search.ConstraintBased.PC import pc as causallearn_pc
 
 
