@@ -7,13 +7,7 @@ import enum
 import uuid
 from typing import Any
 
-from vmwatch.model import Snapshot
-
-
-def mib_name(value: enum.IntEnum) -> str:
-    """The enum label as the MIB module spells it: HARD_DISK → hardDisk, SHUTTINGDOWN → shuttingdown."""
-    first, *rest = value.name.lower().split("_")
-    return first + "".join(word.capitalize() for word in rest)
+from vmwatch.model import Snapshot, mib_name
 
 
 def mac_text(octets: bytes) -> str:

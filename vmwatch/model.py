@@ -13,8 +13,10 @@ are carried as extensions (`NetworkTraffic`, `MemoryStats`) and never reach SNMP
 from __future__ import annotations
 
 import enum
+import functools
 import uuid as uuidlib
 from dataclasses import dataclass, field
+from typing import Any
 
 VM_MIB = (1, 3, 6, 1, 2, 1, 236)
 ZERO_OID = (0, 0)
@@ -285,3 +287,30 @@ def in_unit(value: int | None, unit: int) -> int:
     if value is None or value < 0:
         return -1
     return -(-value // unit)
+
+
+def mac_bytes(mac: Any) -> bytes:
+    """MAC text ("52:54:00:ab:cd:ef", "080027A1B2C3", dashes too) → the 6 raw octets of PhysAddress;
+    b"" when it is not a MAC."""
+    if not isinstance(mac, str):
+        return b""
+    try:
+        raw = bytes.fromhex(mac.replace(":", "").replace("-", ""))
+    except ValueError:
+        return b""
+    return raw if len(raw) == 6 else b""
+
+
+def mib_name(member: enum.IntEnum) -> str:
+    """The enumeration label as the MIB module spells it: RUNNING → running, HARD_DISK → hardDisk."""
+    return _mib_names(type(member))[member]
+
+
+@functools.cache
+def _mib_names(kind: type) -> dict:
+    # Keyed by enum class: IntEnum members of different enums with one value compare equal.
+    names = {}
+    for member in kind:
+        first, *rest = member.name.lower().split("_")
+        names[member] = first + "".join(word.capitalize() for word in rest)
+    return names

@@ -16,7 +16,6 @@ fresh family objects; only their sample lists and lines are shared. Families bui
 
 from __future__ import annotations
 
-import functools
 import logging
 import sys
 import threading
@@ -46,6 +45,7 @@ from vmwatch.model import (
     StorageAccess,
     StorageMediaType,
     StorageSourceType,
+    mib_name,
 )
 
 if TYPE_CHECKING:
@@ -63,22 +63,7 @@ TICKS_PER_SECOND = 100
 
 def _codes(enum: type) -> str:
     """'1 running, 2 suspended, ...' from an IntEnum, in the MIB's own words."""
-    return ", ".join(f"{member.value} {_mib_name(member)}" for member in enum)
-
-
-def _mib_name(member) -> str:
-    """The MIB's enumeration label: RUNNING → running, HARD_DISK → hardDisk."""
-    return _mib_names(type(member))[member]
-
-
-@functools.cache
-def _mib_names(enum: type) -> dict:
-    # Keyed by enum class: IntEnum members of different enums with one value compare equal.
-    names = {}
-    for member in enum:
-        first, *rest = member.name.lower().split("_")
-        names[member] = first + "".join(word.capitalize() for word in rest)
-    return names
+    return ", ".join(f"{member.value} {mib_name(member)}" for member in enum)
 
 
 @dataclass(frozen=True)
@@ -573,11 +558,11 @@ def render_snapshot(snapshot: Snapshot) -> dict[str, Block]:
                     storage_index=str(disk.index),
                     bus=disk.bus,
                     parent=str(disk.parent) if disk.parent > 0 else "",
-                    source_type=_mib_name(StorageSourceType(disk.source_type)),
+                    source_type=mib_name(StorageSourceType(disk.source_type)),
                     source_type_string=disk.source_type_string,
                     resource_id=disk.resource_id,
-                    access=_mib_name(StorageAccess(disk.access)),
-                    media_type=_mib_name(StorageMediaType(disk.media_type)),
+                    access=mib_name(StorageAccess(disk.access)),
+                    media_type=mib_name(StorageMediaType(disk.media_type)),
                     media_type_string=disk.media_type_string,
                 ),
                 1,

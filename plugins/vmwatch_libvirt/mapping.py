@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vmwatch.model import (
-    in_unit,
-    size_unit,
     HR_DEVICE_PROCESSOR_BASE,
     AdminState,
     AutoStart,
@@ -37,6 +35,9 @@ from vmwatch.model import (
     StorageSourceType,
     VirtualCpu,
     VirtualMachine,
+    in_unit,
+    mac_bytes,
+    size_unit,
 )
 
 MAX_VCPUS = 16384  # far above any hypervisor's limit (QEMU/KVM: 4096); guards the row count
@@ -389,15 +390,6 @@ def _domain_config(root: ET.Element, name: str, uuid: uuidlib.UUID) -> DomainCon
 
 def _us(ns: Any) -> int | None:
     return int(ns) // 1000 if ns is not None else None
-
-
-def mac_bytes(mac: str) -> bytes:
-    """MAC text ("52:54:00:ab:cd:ef") → the 6 raw octets of PhysAddress; b"" when it is not a MAC."""
-    try:
-        raw = bytes.fromhex(mac.replace(":", "").replace("-", ""))
-    except ValueError:
-        return b""
-    return raw if len(raw) == 6 else b""
 
 
 # --- CPU affinity -------------------------------------------------------------------------------

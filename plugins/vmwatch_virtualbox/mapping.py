@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
 from vmwatch.model import (
-    in_unit,
-    size_unit,
     AdminState,
     AutoStart,
     Hypervisor,
@@ -35,6 +33,9 @@ from vmwatch.model import (
     StorageSourceType,
     VirtualCpu,
     VirtualMachine,
+    in_unit,
+    mac_bytes,
+    size_unit,
 )
 from vmwatch_virtualbox.listing import Medium
 from vmwatch_virtualbox.metrics import Sample, latest, to_bytes
@@ -348,15 +349,6 @@ def admin_state(state: str) -> AdminState:
 def is_active(state: str) -> bool:
     """True while the VM process exists (running, paused, stuck, in transition ...)."""
     return state in ACTIVE_STATES
-
-
-def mac_bytes(mac: str) -> bytes:
-    """`080027A1B2C3` (or with separators) → the 6 raw octets of PhysAddress; b"" if not a MAC."""
-    try:
-        raw = bytes.fromhex(mac.replace(":", "").replace("-", ""))
-    except ValueError:
-        return b""
-    return raw if len(raw) == 6 else b""
 
 
 def host_interface_name(adapter: str) -> str:

@@ -24,8 +24,6 @@ from pyVmomi import vim
 
 from vmwatch.backend import BackendError
 from vmwatch.model import (
-    in_unit,
-    size_unit,
     HR_DEVICE_PROCESSOR_BASE,
     AdminState,
     AutoStart,
@@ -44,6 +42,9 @@ from vmwatch.model import (
     StorageSourceType,
     VirtualCpu,
     VirtualMachine,
+    in_unit,
+    mac_bytes,
+    size_unit,
     ticks,
 )
 from vmwatch_vmware import counters as c
@@ -219,17 +220,6 @@ def _uptime(boot: Any, now: dt.datetime, what: str) -> int | None:
 def admin_string(value: Any) -> str:
     """Text cut to SnmpAdminString's 255 octets of UTF-8, never in the middle of a character."""
     return str(value).encode()[:255].decode(errors="ignore")
-
-
-def mac_bytes(mac: Any) -> bytes:
-    """ "00:50:56:ab:cd:ef" → the 6 raw octets of PhysAddress; b"" when it is not a MAC."""
-    if not isinstance(mac, str):
-        return b""
-    try:
-        raw = bytes.fromhex(mac.replace(":", "").replace("-", ""))
-    except ValueError:
-        return b""
-    return raw if len(raw) == 6 else b""
 
 
 # --- hypervisor ---------------------------------------------------------------------------------
