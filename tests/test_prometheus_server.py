@@ -114,6 +114,9 @@ def test_prometheus_scrapes_over_tls_with_basic_auth(prometheus_server, exporter
         return next(t["lastError"] for t in targets if t["labels"]["job"] == "vmwatch-wrong")
 
     wait_for(lambda: "401" in wrong_target_error(), 15, "the wrong password to be refused", prom)
+    # Prometheus hands each job's targets to its scrape manager on its own tick (up to 5 s apart):
+    # the plain job may not have been scraped yet, so wait for it; a refused scrape would be up == 0.
+    prom.wait_for_query('up{job="vmwatch"}')
     assert single(prom, 'up{job="vmwatch"}')[1] == 1
 
 
