@@ -246,15 +246,17 @@ class Prometheus(Service):
 
 
 class Alertmanager(Service):
-    """An Alertmanager (Debian's `prometheus-alertmanager`) with one do-nothing receiver, no cluster."""
+    """An Alertmanager (Debian's `prometheus-alertmanager`), no cluster; by default with one
+    do-nothing receiver, else with the given configuration (YAML text)."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, config_text: str | None = None):
         directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.address = f"127.0.0.1:{self.port}"
         config = directory / "alertmanager.yml"
-        config.write_text("route:\n  receiver: keep\n  group_wait: 1s\nreceivers:\n  - name: keep\n")
+        default = "route:\n  receiver: keep\n  group_wait: 1s\nreceivers:\n  - name: keep\n"
+        config.write_text(config_text or default)
         super().__init__(
             "alertmanager",
             [
