@@ -143,9 +143,13 @@ def test_incident_reaches_alertmanager_and_a_restart_loses_nothing(tmp_path):
         # Restart in the third window (simulated 26 Sep 12:00), the sender paused meanwhile.
         time.sleep(max(0.0, t0 + 12 - time.time()))
         sender.paused.set()
-        time.sleep(0.6)  # the last lines counted and flushed
+
+        def sent() -> int:
+            return sum(sender.sent_by_host.values())
+
+        wait_for(lambda: lines_total(metrics(url), hosts) == sent(), 30, "the last lines to be counted", vmwatch)
         before = metrics(url)
-        assert lines_total(before, hosts) == sum(sender.sent_by_host.values())
+        assert lines_total(before, hosts) == sent()
         windows_before = before["vmwatch_log_windows_total"]
         assert windows_before >= 2
         vmwatch.stop()
@@ -195,9 +199,9 @@ def test_incident_reaches_alertmanager_and_a_restart_loses_nothing(tmp_path):
         assert "Rare edges: [" in alert["annotations"]["description"]
         print(f"\nincident → alert in Alertmanager: {latency:.1f} s (windows of {WINDOW:g} s)")
 
-        time.sleep(0.6)
+        wait_for(lambda: lines_total(metrics(url), hosts) >= sent(), 30, "the last lines to be counted", vmwatch)
         final = metrics(url)
-        assert lines_total(final, hosts) == sum(sender.sent_by_host.values())  # no line lost or counted twice
+        assert lines_total(final, hosts) == sent()  # no line lost or counted twice
         assert final["vmwatch_log_windows_total"] >= 11
         # Prometheus kept the incident's rare edges with their readable templates.
         found = prometheus.query(

@@ -216,13 +216,14 @@ def test_a_set_lasts_until_vmwatch_restarts(tmp_path, libvirtd, trapd, snmpd):
         f'[exporter.agentx]\nenabled = true\nmaster = "{snmpd.unix_address}"\n'
     )
     per_vm = "1.3.6.1.2.1.236.1.9.0"
+    vm_number = "1.3.6.1.2.1.236.1.2.0"
 
     def serve() -> Service:
         argv = [sys.executable, "-m", "vmwatch", "serve", "--config", str(config)]
         return Service("vmwatch", argv, tmp_path / "vmwatch.log").start()
 
-    def value() -> str:
-        return snmpd.tool("snmpget", per_vm, options=["-On", "-Oqv", "-Oe"], check=False).stdout.strip()
+    def value(oid: str = per_vm) -> str:
+        return snmpd.tool("snmpget", oid, options=["-On", "-Oqv", "-Oe"], check=False).stdout.strip()
 
     process = serve()
     try:
@@ -235,7 +236,8 @@ def test_a_set_lasts_until_vmwatch_restarts(tmp_path, libvirtd, trapd, snmpd):
         process.stop()
         process = serve()
         wait_for(lambda: value() == "1", 30, "vmwatch to register again", process)
-        time.sleep(0.5)  # its first snapshot primes the hub
+        # vmNumber is served once the first snapshot is read, and that snapshot primes the hub.
+        wait_for(lambda: value(vm_number).isdigit(), 30, "vmwatch's first snapshot", process)
         libvirtd.virsh("resume", "guest1")
         (trap,) = vm_traps(trapd, 1)
         assert NAME_OF[trap.trap_oid] == "vmRunning" and trap.objects[2][1] == PAUSED
