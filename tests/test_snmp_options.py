@@ -64,6 +64,38 @@ def test_secrets_from_files_and_never_in_repr(tmp_path):
     assert "s3cret" not in repr(settings) and "s3cret" not in repr(user)
 
 
+def test_secrets_from_the_environment(monkeypatch):
+    monkeypatch.setenv("VMWATCH_TEST_AUTH", "env-auth-phrase\n")
+    monkeypatch.setenv("VMWATCH_TEST_PRIV", "env-priv-phrase")
+    settings, problems = parse_options(
+        {"users": [{"name": "u", "auth_key_env": "VMWATCH_TEST_AUTH", "priv_key_env": "VMWATCH_TEST_PRIV"}]}
+    )
+    assert problems == []
+    (user,) = settings.users
+    assert (user.auth_key, user.priv_key) == ("env-auth-phrase", "env-priv-phrase")
+    assert "env-" not in repr(settings)
+
+
+def test_bad_environment_secrets_are_problems(monkeypatch):
+    monkeypatch.delenv("VMWATCH_TEST_UNSET", raising=False)
+    monkeypatch.setenv("VMWATCH_TEST_SHORT", "short")
+    users = [
+        {"name": "a", "auth_key_env": "VMWATCH_TEST_UNSET", "priv_protocol": "none"},
+        {"name": "b", "auth_key_env": "not a name", "priv_protocol": "none"},
+        {"name": "c", "auth_key_env": "VMWATCH_TEST_SHORT", "priv_protocol": "none"},
+        {"name": "d", "auth_key": "long-enough", "auth_key_env": "VMWATCH_TEST_SHORT", "priv_protocol": "none"},
+        {"name": "e", "auth_key": "long-enough", "priv_protocol": "none", "priv_key_env": "VMWATCH_TEST_SHORT"},
+    ]
+    _, problems = parse_options({"users": users})
+    assert problems == [
+        Problem("users[0].auth_key_env", "environment variable VMWATCH_TEST_UNSET is not set or empty"),
+        Problem("users[1].auth_key_env", "must be an environment variable name, not 'not a name'"),
+        Problem("users[2].auth_key_env", "pass phrase must have at least 8 characters"),
+        Problem("users[3].auth_key", "give one of auth_key, auth_key_file or auth_key_env, not auth_key and auth_key_env"),
+        Problem("users[4].priv_protocol", 'is "none" but a privacy key is given'),
+    ]
+
+
 def test_every_problem_is_reported_with_its_key(tmp_path):
     options = {
         "listen": "nowhere",

@@ -1,8 +1,9 @@
 """The `[exporter.snmp]` table → `AgentSettings`, or the list of problems with it.
 
-Pure apart from reading key files: parsing collects every problem (key and reason) instead of
-stopping at the first, so `vmwatch` reports a bad config in one go. Secrets are preferably read
-from files (`auth_key_file`, `priv_key_file`: first line, surrounding whitespace dropped) so the
+Pure apart from reading key files and the environment: parsing collects every problem (key and
+reason) instead of stopping at the first, so `vmwatch` reports a bad config in one go. Secrets are
+preferably read from files (`auth_key_file`, `priv_key_file`: first line, surrounding whitespace
+dropped) or environment variables (`auth_key_env`, `priv_key_env`: the variable's name) so the
 config file itself can stay world-readable.
 
     [exporter.snmp]
@@ -24,6 +25,7 @@ config file itself can stay world-readable.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from collections.abc import Mapping
@@ -37,14 +39,15 @@ from vmwatch_snmp.notify import TargetSettings, parse_targets
 
 AUTH_PROTOCOLS = ("sha", "sha224", "sha256", "sha384", "sha512")
 PRIV_PROTOCOLS = ("aes", "aes192", "aes256", "aes192c", "aes256c", "none")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MIN_KEY_LENGTH = 8  # RFC 3414 section 11.2; net-snmp refuses shorter pass phrases too
-USER_KEYS = ("name", "auth_protocol", "auth_key", "auth_key_file", "priv_protocol", "priv_key",
-             "priv_key_file", "write")
+USER_KEYS = ("name", "auth_protocol", "auth_key", "auth_key_file", "auth_key_env", "priv_protocol", "priv_key",
+             "priv_key_file", "priv_key_env", "write")
 KEYS = {
     "listen": "UDP address to listen on (udp:HOST:PORT or udp6:[HOST]:PORT)",
     "communities": "read-only SNMPv2c community names",
     "write_community": "SNMPv2c community that may also SET the two notification enable objects",
-    "users": "SNMPv3 USM users (name, auth_protocol, auth_key[_file], priv_protocol, priv_key[_file], write)",
+    "users": "SNMPv3 USM users (name, auth_protocol, auth_key[_file|_env], priv_protocol, priv_key[_file|_env], write)",
     "engine_id": "SNMPv3 snmpEngineID as hex (5 to 32 octets); default derived from the host name",
     "per_vm_notifications": "initial value of vmPerVMNotificationsEnabled",
     "bulk_notifications": "initial value of vmBulkNotificationsEnabled",
@@ -130,32 +133,46 @@ def _bool(options: Mapping[str, Any], key: str, problems: list[Problem]) -> bool
 
 
 def _secret(entry: Mapping[str, Any], key: str, where: str, problems: list[Problem]) -> str | None:
-    """The secret given inline (`key`) or in a file (`key_file`); None when neither is given."""
-    inline, path = entry.get(key), entry.get(f"{key}_file")
-    if inline is not None and path is not None:
-        problems.append(Problem(f"{where}.{key}", f"give either {key} or {key}_file, not both"))
+    """The secret given inline (`key`), in a file (`key_file`) or in an environment variable
+    (`key_env`, e.g. from a systemd EnvironmentFile); None when none of them is given."""
+    given = [name for name in (key, f"{key}_file", f"{key}_env") if entry.get(name) is not None]
+    if len(given) > 1:
+        problems.append(Problem(f"{where}.{key}", f"give one of {key}, {key}_file or {key}_env, not {' and '.join(given)}"))
         return None
-    if path is not None:
-        if not isinstance(path, str) or not path:
-            problems.append(Problem(f"{where}.{key}_file", f"must be a file path, not {path!r}"))
+    if not given:
+        return None
+    (key_name,) = given
+    raw = entry[key_name]
+    if key_name.endswith("_file"):
+        if not isinstance(raw, str) or not raw:
+            problems.append(Problem(f"{where}.{key_name}", f"must be a file path, not {raw!r}"))
             return None
-        secret = read_secret(path, f"{where}.{key}_file")  # refuses world-readable files
+        secret = read_secret(raw, f"{where}.{key_name}")  # refuses world-readable files
         if isinstance(secret, Problem):
             problems.append(secret)
             return None
         value = secret
-        key_name = f"{key}_file"
-    elif inline is not None:
-        if not isinstance(inline, str):
-            problems.append(Problem(f"{where}.{key}", "must be a string"))
+    elif key_name.endswith("_env"):
+        if not isinstance(raw, str) or not ENV_NAME.fullmatch(raw):
+            problems.append(Problem(f"{where}.{key_name}", f"must be an environment variable name, not {raw!r}"))
             return None
-        value, key_name = inline, key
+        value = os.environ.get(raw, "").strip()
+        if not value:
+            problems.append(Problem(f"{where}.{key_name}", f"environment variable {raw} is not set or empty"))
+            return None
     else:
-        return None
+        if not isinstance(raw, str):
+            problems.append(Problem(f"{where}.{key_name}", "must be a string"))
+            return None
+        value = raw
     if len(value) < MIN_KEY_LENGTH:
         problems.append(Problem(f"{where}.{key_name}", f"pass phrase must have at least {MIN_KEY_LENGTH} characters"))
         return None
     return value
+
+
+def _given(entry: Mapping[str, Any], key: str) -> bool:
+    return any(name in entry for name in (key, f"{key}_file", f"{key}_env"))
 
 
 def _user(entry: Any, where: str, problems: list[Problem]) -> UserSettings | None:
@@ -176,15 +193,16 @@ def _user(entry: Any, where: str, problems: list[Problem]) -> UserSettings | Non
     if priv_protocol not in PRIV_PROTOCOLS:
         problems.append(Problem(f"{where}.priv_protocol", f"must be one of {', '.join(PRIV_PROTOCOLS)}, not {priv_protocol!r}"))
     auth_key = _secret(entry, "auth_key", where, problems)
-    if auth_key is None and "auth_key" not in entry and "auth_key_file" not in entry:
-        problems.append(Problem(f"{where}.auth_key_file", "required (or auth_key): the user's authentication pass phrase"))
+    if auth_key is None and not _given(entry, "auth_key"):
+        problems.append(Problem(f"{where}.auth_key_file",
+                                "required (or auth_key_env, auth_key): the user's authentication pass phrase"))
     priv_key = ""
     if priv_protocol != "none":
         priv_key = _secret(entry, "priv_key", where, problems)
-        if priv_key is None and "priv_key" not in entry and "priv_key_file" not in entry:
+        if priv_key is None and not _given(entry, "priv_key"):
             problems.append(Problem(f"{where}.priv_key_file",
-                                    'required (or priv_key) unless priv_protocol = "none"'))
-    elif "priv_key" in entry or "priv_key_file" in entry:
+                                    'required (or priv_key_env, priv_key) unless priv_protocol = "none"'))
+    elif _given(entry, "priv_key"):
         problems.append(Problem(f"{where}.priv_protocol", 'is "none" but a privacy key is given'))
     write = entry.get("write", False)
     if not isinstance(write, bool):
