@@ -106,6 +106,7 @@ class Snmpd(Service):
         *oids: str,
         options: tuple[str, ...] | list[str] = (),
         community: str = "public",
+        security: tuple[str, ...] | list[str] = (),
         check: bool = True,
         timeout: float = 5,
         retries: int = 1,
@@ -113,9 +114,11 @@ class Snmpd(Service):
         wall: float = 300,
     ) -> subprocess.CompletedProcess:
         """Run a net-snmp tool (snmpget, snmpwalk, snmpbulkwalk, snmptable, snmpset ...) against
-        this agent with SNMPv2c: `options` go before the agent, `oids` after it. With `check`,
-        a failure raises with the tool's error output and snmpd's log."""
-        command = [require_program(program), "-v2c", "-c", community, "-t", str(timeout), "-r", str(retries)]
+        this agent with SNMPv2c, or with `security` instead of `-v2c -c COMMUNITY` (SNMPv3:
+        `-v3 -u USER -l authPriv ...`): `options` go before the agent, `oids` after it. With
+        `check`, a failure raises with the tool's error output and snmpd's log."""
+        credentials = list(security) or ["-v2c", "-c", community]
+        command = [require_program(program), *credentials, "-t", str(timeout), "-r", str(retries)]
         if mibs:
             command += mib_options(self.directory)
         command += [*options, self.target, *oids]
