@@ -120,6 +120,21 @@ def test_crlf_and_a_last_line_without_newline(tmp_path):
         assert examples == ["Sep 26 00:00:01 h a[1]: one", "Sep 26 00:00:02 h a[1]: two"]
 
 
+def test_event_rows_keep_the_line_order_across_multi_row_inserts(tmp_path):
+    # 650 lines: two full 300-row INSERT statements, then 50 rows one by one.
+    path = tmp_path / "many.log"
+    path.write_text(
+        "".join(f"Sep 26 00:{i // 60 % 60:02d}:{i % 60:02d} h{i % 7} p[1]: n {i}\n" for i in range(650))
+    )
+    db = tmp_path / "s.db"
+    assert ingest(db, [str(path)], OPTS)[0].lines == 650
+    with Store.open(db, create=False) as s:
+        rows = list(s.db.execute("SELECT ts, host FROM event ORDER BY rowid"))
+        hosts = {id_: name for name, id_ in s.hosts().items()}
+    start = rows[0][0]
+    assert [(ts - start, hosts[host]) for ts, host in rows] == [(i, f"h{i % 7}") for i in range(650)]
+
+
 def test_killed_mid_file_resumes_with_nothing_lost_or_doubled(tmp_path, log):
     db = tmp_path / "killed.db"
     code = (

@@ -121,6 +121,22 @@ def test_fast_path_agrees_with_the_full_parser():
     assert cold == warm
 
 
+def test_caches_are_bounded_and_change_no_result():
+    # New minutes of known hours, out-of-order months, more tags than the tag cache holds.
+    lines = [
+        f"{mon} 26 {h:02d}:{m:02d}:{m % 60:02d} host p{m % 7}[{m}]: x {m}"
+        for mon in ("Nov", "Dec", "Jan", "Dec")
+        for h in (0, 1, 0)
+        for m in range(0, 60, 7)
+    ]
+    full = parser()
+    expected = [full._slow(line) for line in lines]  # every line by regex, the year state carried
+    p = Parser(Clock(UTC), YearGuess(dt.date(2015, 11, 16)), tag_cache_size=3)
+    assert [p.parse(line) for line in lines] == expected
+    assert len({r.ts // 31_536_000 for r in expected}) == 2  # the year rolled over (Dec → Jan)
+    assert len(p._tags) <= 3
+
+
 @pytest.mark.parametrize(
     "rest, expected",
     [

@@ -207,7 +207,7 @@ class Ingester:
         """Read `batch_bytes` at a time, cut at the last newline; each batch is one transaction."""
         opts = self.options
         years = YearGuess(self.reference(src), source.year, source.month)
-        parse = Parser(self.clock, years).parse
+        parse = Parser(self.clock, years).fields
         classify = self.miner.classify
         hosts, examples, full = self.hosts, self.examples, self.full
         bar = _Progress(progress, src.size, src.name)
@@ -240,7 +240,7 @@ class Ingester:
                 for line in lines:
                     number += 1
                     try:
-                        rec = parse(line)
+                        ts, name, program, pid, message = parse(line)
                     except MalformedLine as exc:
                         if not line.strip():
                             continue  # blank lines are not malformed
@@ -249,12 +249,12 @@ class Ingester:
                         if source.malformed <= opts.malformed_samples:
                             batch.malformed.append((number, str(exc), line[:MAX_SAMPLED_LINE]))
                         continue
-                    host = hosts.get(rec.host)
+                    host = hosts.get(name)
                     if host is None:
-                        host = hosts[rec.host] = len(hosts) + 1
-                        batch.new_hosts.append((host, rec.host))
-                    tid = classify(rec.program, rec.pid, rec.message)
-                    events.append((rec.ts, host, tid))
+                        host = hosts[name] = len(hosts) + 1
+                        batch.new_hosts.append((host, name))
+                    tid = classify(program, pid, message)
+                    events.append((ts, host, tid))
                     if tid not in full:
                         examples[tid] = examples.get(tid, 0) + 1
                         if examples[tid] >= EXAMPLES:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -63,6 +64,12 @@ CREATE TABLE template_group(template INTEGER PRIMARY KEY, grp INTEGER NOT NULL);
 """
 # Built after bulk loads rather than maintained row by row during the first ingest.
 _EVENT_INDEX = "CREATE INDEX IF NOT EXISTS event_template_ts ON event(template, ts)"
+# Events are inserted this many rows per statement: one multi-row INSERT costs less than half as
+# much per row as one statement per row. 300 rows × 3 columns stays under 999 parameters, the
+# limit of SQLite builds before 3.32.
+_EVENT_ROWS = 300
+_INSERT_EVENT = "INSERT INTO event(ts, host, template) VALUES (?, ?, ?)"
+_INSERT_EVENTS = "INSERT INTO event(ts, host, template) VALUES " + ", ".join(["(?, ?, ?)"] * _EVENT_ROWS)
 
 
 @dataclasses.dataclass
@@ -307,7 +314,7 @@ class Store:
             if batch.examples:
                 db.executemany("INSERT INTO example(template, line) VALUES (?, ?)", batch.examples)
             if batch.events:
-                db.executemany("INSERT INTO event(ts, host, template) VALUES (?, ?, ?)", batch.events)
+                _insert_events(db, batch.events)
             if batch.malformed:
                 db.executemany(
                     "INSERT OR IGNORE INTO malformed(source, line, reason, text) VALUES (?, ?, ?, ?)",
@@ -323,6 +330,15 @@ class Store:
         with self.transaction():
             self.db.execute("DELETE FROM template_group")
             self.db.executemany("INSERT INTO template_group(template, grp) VALUES (?, ?)", list(assignment))
+
+
+def _insert_events(db: sqlite3.Connection, events: list[tuple[float, int, int]]) -> None:
+    """Insert event rows in their order: `_EVENT_ROWS` per statement, then the rest one by one."""
+    whole = len(events) - len(events) % _EVENT_ROWS
+    flat = list(itertools.chain.from_iterable(events[:whole]))
+    width = 3 * _EVENT_ROWS
+    db.executemany(_INSERT_EVENTS, [flat[i : i + width] for i in range(0, len(flat), width)])
+    db.executemany(_INSERT_EVENT, events[whole:])
 
 
 class _Transaction:
