@@ -69,8 +69,8 @@ def test_write_window_replaces(store):
     r = results.WindowResult(
         0.0, 60.0, 3, ("1", "3"), (("1", "3", True),), (("1", "kept", "passed", 2, ""),), 0.1
     )
-    results.write_window(store, aid, r)
-    results.write_window(store, aid, r)
+    results.write_window(store, aid, r, 0)
+    results.write_window(store, aid, r, 0)
     (w,) = results.windows(store, aid)
     assert (w.nodes, w.edges) == (2, 1) and results.edges_of(store, w.id) == [("1", "3", True)]
     assert results.nodes(store, w.id) == ["1"]

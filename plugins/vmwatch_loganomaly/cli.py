@@ -193,7 +193,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     with_analysis(p)
     p.add_argument("--workers", type=int, help="worker processes (default: CPUs; 0: in this process)")
     p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the windows there")
-    p.add_argument("--recompute", action="store_true", help="recompute every window of these settings")
+    p.add_argument(
+        "--recompute", action="store_true",
+        help="recompute every window of these settings (windows that late lines changed are recomputed without it)",
+    )  # fmt: skip
     p.add_argument(
         "--show",
         metavar="TIME",

@@ -368,8 +368,10 @@ def cmd_windows(args: argparse.Namespace) -> int:
     ]  # fmt: skip
     if args.format == "json":
         json.dump(
-            {"analysis": config.label, "windows": data, "computed": summary.computed}, sys.stdout, indent=1
-        )
+            {"analysis": config.label, "windows": data, "computed": summary.computed,
+             "recomputed": summary.recomputed},
+            sys.stdout, indent=1,
+        )  # fmt: skip
         print()
         return 0
     rows = [[d["start"], d["series"], d["nodes"], d["edges"], f"{d['seconds']:.2f}"] for d in data]
@@ -378,6 +380,11 @@ def cmd_windows(args: argparse.Namespace) -> int:
         f"{config.label} windows: {summary.windows} in the data, {summary.computed} computed now in "
         f"{summary.seconds:.1f}s (PC {summary.pc_seconds:.1f}s of worker time)"
     )
+    if summary.recomputed:
+        plural = "s" if summary.recomputed != 1 else ""
+        print(
+            f"{summary.recomputed} window{plural} recomputed: late lines (ingested after they were computed)"
+        )
     return 0
 
 

@@ -5,7 +5,9 @@
    are grouped with the default settings first (stable: old groups keep their ids);
 2. the complete windows of the data (`windows.spans`; a window is complete once the data reach
    its last bin) that this configuration has not computed yet: adding a day of logs computes only
-   the new windows (`recompute=True` redoes them all);
+   the new windows (`recompute=True` redoes them all). Computed windows whose input changed since
+   (late lines: events ingested after the window was computed whose bins lie in the window or its
+   look-back) are computed again, and only those (`stale`);
 3. one task per window: the window's sparse counts plus the look-back the periodicity filter
    needs (7 days), only the series present in the window; workers build the binarised matrix
    (`windows.window`, filter decisions kept) and the CPDAG (`causal.pc`);
@@ -35,7 +37,7 @@ from vmwatch_loganomaly import groups as grouping
 from vmwatch_loganomaly import results
 from vmwatch_loganomaly.causal import LOGDAG_SAMPLE_GUARD, PCOptions, pc
 from vmwatch_loganomaly.errors import ConfigError
-from vmwatch_loganomaly.series import EventCounts, group_counts, node_name
+from vmwatch_loganomaly.series import EventCounts, bins_since, group_counts, node_name
 from vmwatch_loganomaly.windows import DAY, FilterConfig, SeriesCounts, WindowConfig, spans, window
 
 
@@ -160,6 +162,7 @@ class RunSummary:
     label: str
     windows: int  # complete windows in the data
     computed: int  # computed by this run
+    recomputed: int  # of those, computed before but their input changed since (late lines)
     seconds: float
     pc_seconds: float  # summed over the computed windows (worker time)
 
@@ -187,27 +190,76 @@ def data_bounds(store, config: AnalysisConfig) -> tuple[float, float] | None:
     return o + math.floor((first - o) / w) * w, o + (math.floor((last - o) / w) + 1) * w
 
 
-def plan(
-    store, config: AnalysisConfig, recompute: bool = False
-) -> tuple[int, list[tuple[float, float]], int]:
-    """(analysis id, windows still to compute, complete windows in the data)."""
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What a run computes: `pending` windows of the `windows` complete in the data, `stale` of them
+    computed before (their input changed since); `data_start` as read, and the store's last event
+    rowid read before it (recorded with each window computed from this plan)."""
+
+    analysis: int
+    pending: list[tuple[float, float]]
+    windows: int
+    stale: int
+    data_start: float
+    last_event: int
+
+
+def plan(store, config: AnalysisConfig, recompute: bool = False) -> Plan:
+    """The windows still to compute: new ones, and stale ones (see `stale_windows`)."""
     aid = results.analysis_id(store, config.to_json())
+    # read first: rows ingested while this run reads its input have higher rowids, so the next
+    # run checks them again (a needless recompute at worst, never a missed one)
+    last = results.last_event(store)
     bounds = data_bounds(store, config)
     if bounds is None:
-        return aid, [], 0
+        return Plan(aid, [], 0, 0, 0.0, last)
     every = spans(bounds[0], bounds[1], config.windows)
     if recompute:
         results.delete_analysis_windows(store, aid)
-        return aid, every, len(every)
-    done = results.computed_starts(store, aid)
-    return aid, [s for s in every if s[0] not in done], len(every)
+        return Plan(aid, every, len(every), 0, bounds[0], last)
+    stored = results.windows(store, aid)
+    stale = stale_windows(store, stored, bounds[0], config)
+    # the others reflect every event up to `last`: the next run checks only the events after it
+    results.advance(store, [w.id for w in stored if w.start not in stale and w.last_event < last], last)
+    done = {w.start for w in stored} - stale
+    pending = [s for s in every if s[0] not in done]
+    return Plan(aid, pending, len(every), sum(1 for s in pending if s[0] in stale), bounds[0], last)
+
+
+def input_start(start: float, end: float, data_start: float, config: AnalysisConfig) -> float:
+    """Where a window's input begins: `config.lookback` before its end (not after its start), not
+    before the data. Its result depends only on the events in [input_start, end)."""
+    return max(data_start, min(start, end - config.lookback))
+
+
+def stale_windows(
+    store, stored: Iterable[results.StoredWindow], data_start: float, config: AnalysisConfig
+) -> set[float]:
+    """Starts of the computed windows whose input changed since: an event ingested after the
+    window (rowid > its `last_event`) lies in [input_start, end). Chronological ingestion adds
+    events after every computed window's end, so it makes none stale.
+
+    One pass over the events ingested since the oldest `last_event` (`series.bins_since`)."""
+    stored = list(stored)
+    if not stored:
+        return set()
+    bins, newest = bins_since(store, min(w.last_event for w in stored), config.bin_width, config.origin)
+    if not bins.size:
+        return set()
+    grid = lambda t: round((t - config.origin) / config.bin_width)
+    stale = set()
+    for w in stored:
+        lo, hi = np.searchsorted(bins, [grid(input_start(w.start, w.end, data_start, config)), grid(w.end)])
+        if hi > lo and newest[lo:hi].max() > w.last_event:
+            stale.add(w.start)
+    return stale
 
 
 def tasks(counts: EventCounts, pending: Iterable[tuple[float, float]], data_start: float,
           config: AnalysisConfig) -> Iterator[WindowTask]:  # fmt: skip
     """One task per window, built lazily (each holds only its own slice of the counts)."""
     for start, end in pending:
-        lookback_start = max(data_start, min(start, end - config.lookback))
+        lookback_start = input_start(start, end, data_start, config)
         part = counts.slice(lookback_start, end)
         active = counts.active(start, end)
         keep = np.isin(part.series, active)
@@ -231,21 +283,21 @@ def run(
     """Compute the windows of `config` not in the store yet (see the module docstring)."""
     started = time.perf_counter()
     assignment = ensure_groups(store)
-    aid, pending, total = plan(store, config, recompute)
+    p = plan(store, config, recompute)
     pc_seconds = 0.0
-    if pending:
-        bounds = data_bounds(store, config)
-        assert bounds is not None
-        lo = max(bounds[0], min(s for s, _ in pending) - config.lookback)
-        hi = max(e for _, e in pending)
+    if p.pending:
+        lo = min(input_start(s, e, p.data_start, config) for s, e in p.pending)
+        hi = max(e for _, e in p.pending)
         counts = group_counts(store, assignment, config.bin_width, config.origin, config.per_host, lo, hi)
-        jobs = tasks(counts, pending, bounds[0], config)
+        jobs = tasks(counts, p.pending, p.data_start, config)
+        # a stale window stays readable until its new result replaces it (one transaction)
         for done, result in enumerate(execute(jobs, workers, scheduler), start=1):
-            results.write_window(store, aid, result)
+            results.write_window(store, p.analysis, result, p.last_event)
             pc_seconds += result.seconds
             if progress:
-                progress(done, len(pending))
-    return RunSummary(aid, config.label, total, len(pending), time.perf_counter() - started, pc_seconds)
+                progress(done, len(p.pending))
+    elapsed = time.perf_counter() - started
+    return RunSummary(p.analysis, config.label, p.windows, len(p.pending), p.stale, elapsed, pc_seconds)
 
 
 def execute(

@@ -4,14 +4,21 @@ Tables, created on first use beside the first half's (its `schema_version` is un
 vmwatch that only ingests still opens the store); their own version is `meta.analysis_schema`:
 - `analysis(id, config)`: one per window/graph configuration (`config`: canonical JSON of
   `pipeline.AnalysisConfig`), so 1-day and 2-hour windows live side by side;
-- `graph_window(id, analysis, start, end, series, nodes, edges, seconds, computed)`: one row per
-  computed window (`series`: series present, `nodes`: kept by the filters, `seconds`: PC time);
+- `graph_window(id, analysis, start, end, series, nodes, edges, seconds, computed, last_event)`: one
+  row per computed window (`series`: series present, `nodes`: kept by the filters, `seconds`: PC
+  time, `last_event`: the highest event rowid the window is known to reflect, i.e. the store's
+  highest when its input was read, advanced by each later check that found no newer event in its
+  input; events with a higher rowid were ingested after that);
 - `graph_edge(window, a, b, directed)`: the CPDAG's edges between node names (a → b when directed);
 - `graph_decision(window, node, action, reason, events, detail)`: what the filters did with every
   series present in the window (absent series have no row).
 
 A window is written in one transaction with its edges and decisions, so a killed run keeps every
 window it finished and the next run computes only the rest.
+
+Schema 2 added `graph_window.last_event`. Migrating a schema 1 store sets it to the store's highest
+event rowid at that moment: windows computed before are taken as up to date with the events
+present then (what schema 1 assumed), and lines ingested afterwards are checked against them too.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from collections.abc import Sequence
 from vmwatch_loganomaly.edges import WindowEdges
 from vmwatch_loganomaly.errors import StoreError
 
-ANALYSIS_SCHEMA = 1
+ANALYSIS_SCHEMA = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS analysis(id INTEGER PRIMARY KEY, config TEXT NOT NULL UNIQUE, created REAL NOT NULL);
@@ -37,6 +44,7 @@ CREATE TABLE IF NOT EXISTS graph_window(
     edges INTEGER NOT NULL,
     seconds REAL NOT NULL,
     computed REAL NOT NULL,
+    last_event INTEGER NOT NULL,
     UNIQUE(analysis, start)
 );
 CREATE TABLE IF NOT EXISTS graph_edge(window INTEGER NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL, directed INTEGER NOT NULL);
@@ -64,6 +72,8 @@ class WindowResult:
 
 @dataclasses.dataclass(frozen=True)
 class StoredWindow:
+    """A computed window as stored (`last_event`: see the module docstring)."""
+
     id: int
     start: float
     end: float
@@ -71,25 +81,31 @@ class StoredWindow:
     nodes: int
     edges: int
     seconds: float
+    last_event: int
 
 
 def ensure_schema(store) -> None:
-    """Create the analysis tables if missing; refuse tables from a newer vmwatch."""
+    """Create the analysis tables if missing, migrate older ones; refuse tables from a newer vmwatch."""
     version = store.meta("analysis_schema")
     if version is not None and int(version) > ANALYSIS_SCHEMA:
         raise StoreError(
             f"{store.path}: analysis tables version {version} are newer than this vmwatch "
             f"({ANALYSIS_SCHEMA}); upgrade vmwatch"
         )
-    if version is None:
-        with store.transaction() as db:
+    if version == str(ANALYSIS_SCHEMA):
+        return
+    with store.transaction() as db:
+        version = store.meta("analysis_schema")  # again inside the transaction: another run may have done it
+        if version is None:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
-            db.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES ('analysis_schema', ?)",
-                (str(ANALYSIS_SCHEMA),),
-            )
+        elif version == "1":
+            db.execute("ALTER TABLE graph_window ADD COLUMN last_event INTEGER NOT NULL DEFAULT 0")
+            db.execute("UPDATE graph_window SET last_event = (SELECT coalesce(max(rowid), 0) FROM event)")
+        db.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('analysis_schema', ?)", (str(ANALYSIS_SCHEMA),)
+        )
 
 
 def analysis_id(store, config_json: str, create: bool = True) -> int | None:
@@ -111,12 +127,29 @@ def analyses(store) -> list[tuple[int, str]]:
     return list(store.db.execute("SELECT id, config FROM analysis ORDER BY id"))
 
 
-def computed_starts(store, analysis: int) -> set[float]:
-    return {r[0] for r in store.db.execute("SELECT start FROM graph_window WHERE analysis=?", (analysis,))}
+def last_event(store) -> int:
+    """The highest event rowid (0 without events). Events are only appended, so rows with a higher
+    rowid were ingested later."""
+    return int(store.db.execute("SELECT coalesce(max(rowid), 0) FROM event").fetchone()[0])
 
 
-def write_window(store, analysis: int, result: WindowResult) -> int:
-    """Store one window with its edges and decisions (replacing an earlier result); its id."""
+def advance(store, window_ids: Sequence[int], last_event: int) -> None:
+    """Record that these windows reflect every event up to `last_event` (checked: none newer than
+    their own `last_event` lies in their input), so the next check starts there."""
+    if not window_ids:
+        return
+    with store.transaction() as db:
+        db.executemany(
+            "UPDATE graph_window SET last_event=? WHERE id=? AND last_event < ?",
+            [(last_event, wid, last_event) for wid in window_ids],
+        )
+
+
+def write_window(store, analysis: int, result: WindowResult, last_event: int) -> int:
+    """Store one window with its edges and decisions (replacing an earlier result); its id.
+
+    `last_event`: the store's `last_event()` read before the window's input was.
+    """
     with store.transaction() as db:
         old = db.execute(
             "SELECT id FROM graph_window WHERE analysis=? AND start=?", (analysis, result.start)
@@ -124,10 +157,10 @@ def write_window(store, analysis: int, result: WindowResult) -> int:
         if old:
             _delete(db, old[0])
         cur = db.execute(
-            "INSERT INTO graph_window(analysis, start, end, series, nodes, edges, seconds, computed) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO graph_window(analysis, start, end, series, nodes, edges, seconds, computed, last_event) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (analysis, result.start, result.end, result.series, len(result.nodes), len(result.edges),
-             result.seconds, time.time()),
+             result.seconds, time.time(), last_event),
         )  # fmt: skip
         wid = int(cur.lastrowid)
         db.executemany(
@@ -159,7 +192,8 @@ def windows(store, analysis: int) -> list[StoredWindow]:
     return [
         StoredWindow(*r)
         for r in store.db.execute(
-            "SELECT id, start, end, series, nodes, edges, seconds FROM graph_window WHERE analysis=? ORDER BY start",
+            "SELECT id, start, end, series, nodes, edges, seconds, last_event FROM graph_window "
+            "WHERE analysis=? ORDER BY start",
             (analysis,),
         )
     ]

@@ -116,6 +116,19 @@ def read_events(store, start: float | None = None, end: float | None = None) -> 
     return data[:, 0], data[:, 1].astype(np.int64), data[:, 2].astype(np.int64)
 
 
+def bins_since(store, rowid: int, width: float = 60.0, origin: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(bins, newest): the bins holding events ingested after event `rowid`, sorted, and the highest
+    rowid in each. One pass over those events only (rowid order is ingestion order)."""
+    # floor() of the bin position, exact for negative values too (CAST truncates towards zero)
+    rows = store.db.execute(
+        "SELECT CAST(x AS INTEGER) - (x < CAST(x AS INTEGER)) AS b, max(r) FROM "
+        "(SELECT (ts - ?) / ? AS x, rowid AS r FROM event WHERE rowid > ?) GROUP BY b ORDER BY b",
+        (origin, width, rowid),
+    ).fetchall()
+    data = np.array(rows, dtype=np.int64).reshape(-1, 2)
+    return data[:, 0], data[:, 1]
+
+
 def group_counts(
     store,
     assignment: Mapping[int, int],
