@@ -1,5 +1,6 @@
 import json
 import uuid
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -132,3 +133,21 @@ def test_indexes_are_unique_and_never_reassigned_while_held(rounds, hold_rounds)
         # dense: new keys take the smallest free index, so no index exceeds the peak in use
         peak = max(peak, len(space.assigned) + len(space.released))
         assert max(values, default=0) <= peak
+
+
+def test_indexed_rows_equal_what_replace_builds():
+    """The indexer copies rows without dataclasses.replace (a refresh makes tens of thousands):
+    the copies must be equal to replace()'s, of the same type, and leave the backend's rows alone."""
+    read = vm(9, disks=("vdb", "vda"), nics=("52:54:00:00:00:02", "52:54:00:00:00:01"))
+    indexed = Indexer(None).assign(host(read)).vms[0]
+    expected = replace(
+        read,
+        index=1,
+        storage=(replace(read.storage[0], index=1), replace(read.storage[1], index=2)),
+        networks=(replace(read.networks[0], index=1), replace(read.networks[1], index=2)),
+    )
+    assert indexed == expected
+    assert [type(row) for row in (indexed, *indexed.storage, *indexed.networks)] == [
+        type(row) for row in (expected, *expected.storage, *expected.networks)
+    ]
+    assert read.index == 0 and {row.index for row in (*read.storage, *read.networks)} == {0}

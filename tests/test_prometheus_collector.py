@@ -275,9 +275,9 @@ def test_an_unchanged_snapshot_is_rendered_once(monkeypatch):
     rendered = []
     original = collector.render_snapshot
 
-    def counting(snapshot):
+    def counting(snapshot, *args):
         rendered.append(snapshot)
-        return original(snapshot)
+        return original(snapshot, *args)
 
     monkeypatch.setattr(collector, "render_snapshot", counting)
     for _ in range(3):

@@ -18,13 +18,17 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from operator import attrgetter
 from pathlib import Path
+from typing import Any, TypeVar
 
 from vmwatch.model import Host, NetworkInterface, Storage, VirtualMachine
 
 STATE_VERSION = 1
 DEFAULT_HOLD = 24 * 3600.0
 MAX_INDEX = 2147483647
+
+_Row = TypeVar("_Row", VirtualMachine, Storage, NetworkInterface)
 
 
 class IndexStateError(Exception):
@@ -41,24 +45,24 @@ class IndexSpace:
 
     def update(self, keys: Iterable[str], now: float, hold: float) -> bool:
         """Assign indexes to `keys` (present now), release the rest. Returns True if anything changed."""
-        present = list(dict.fromkeys(keys))
-        present_set = set(present)
+        present = dict.fromkeys(keys)  # in order, without duplicates
+        assigned, released = self.assigned, self.released
         changed = False
-        for key in [k for k in self.assigned if k not in present_set]:
-            self.released[key] = [self.assigned.pop(key), now]
+        for key in [k for k in assigned if k not in present]:
+            released[key] = [assigned.pop(key), now]
             changed = True
-        for key in [k for k, (_, at) in self.released.items() if now - at >= hold]:
-            del self.released[key]
+        for key in [k for k, (_, at) in released.items() if now - at >= hold]:
+            del released[key]
             changed = True
-        used = set(self.assigned.values()) | {index for index, _ in self.released.values()}
-        for key in present:
-            if key in self.assigned:
-                continue
-            if key in self.released:  # it came back while held: same index as before
-                self.assigned[key] = self.released.pop(key)[0]
-            else:
-                self.assigned[key] = _smallest_free(used)
-            used.add(self.assigned[key])
+        new = [k for k in present if k not in assigned]
+        if new:  # the usual refresh has none: no need to collect the used indexes then
+            used = set(assigned.values()) | {index for index, _ in released.values()}
+            for key in new:
+                if key in released:  # it came back while held: same index as before
+                    assigned[key] = released.pop(key)[0]
+                else:
+                    assigned[key] = _smallest_free(used)
+                used.add(assigned[key])
             changed = True
         return changed
 
@@ -124,9 +128,10 @@ class Indexer:
                 del self.devices[uuid]  # the VM's own index expired: its device rows go with it
                 changed = True
         vms = []
-        for vm in host.vms:
-            uuid = str(vm.uuid)
-            spaces = self.devices.setdefault(uuid, {"storage": IndexSpace(), "network": IndexSpace()})
+        for uuid, vm in zip(keys, host.vms):
+            spaces = self.devices.get(uuid)
+            if spaces is None:
+                spaces = self.devices[uuid] = {"storage": IndexSpace(), "network": IndexSpace()}
             changed |= spaces["storage"].update((s.key for s in vm.storage), now, self.hold)
             changed |= spaces["network"].update((n.key for n in vm.networks), now, self.hold)
             vms.append(_indexed(vm, self.vms.assigned[uuid], spaces))
@@ -147,11 +152,34 @@ class Indexer:
 
 
 def _indexed(vm: VirtualMachine, index: int, spaces: dict[str, IndexSpace]) -> VirtualMachine:
-    storage: list[Storage] = [replace(s, index=spaces["storage"].assigned[s.key]) for s in vm.storage]
-    networks: list[NetworkInterface] = [replace(n, index=spaces["network"].assigned[n.key]) for n in vm.networks]
-    storage.sort(key=lambda s: s.index)
-    networks.sort(key=lambda n: n.index)
-    return replace(vm, index=index, storage=tuple(storage), networks=tuple(networks))
+    storage = [_with_index(s, spaces["storage"].assigned[s.key]) for s in vm.storage]
+    networks = [_with_index(n, spaces["network"].assigned[n.key]) for n in vm.networks]
+    storage.sort(key=_by_index)
+    networks.sort(key=_by_index)
+    return _with_index(vm, index, storage=tuple(storage), networks=tuple(networks))
+
+
+_by_index = attrgetter("index")
+
+
+def _with_index(row: _Row, index: int, **more: Any) -> _Row:
+    """`dataclasses.replace(row, index=index, **more)` for the model's rows, several times cheaper.
+
+    The model's rows are plain frozen dataclasses (no __post_init__, no slots), so a copy of the
+    instance dict is the object replace() would build field by field through __init__; the
+    indexer makes tens of thousands of them per refresh at 1000 VMs. Anything else goes through
+    replace().
+    """
+    if row.index == index and not more:
+        return row
+    if not hasattr(row, "__dict__") or hasattr(row, "__post_init__"):
+        return replace(row, index=index, **more)
+    copy = object.__new__(type(row))
+    fields = copy.__dict__
+    fields.update(row.__dict__)
+    fields["index"] = index
+    fields.update(more)
+    return copy
 
 
 def state_file(state_dir: Path, hypervisor: str) -> Path:

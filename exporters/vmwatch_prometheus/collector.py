@@ -12,6 +12,10 @@ same samples already rendered as exposition lines) is built once per snapshot an
 scrape until the next snapshot replaces it. `collect()` still runs on every scrape and yields
 fresh family objects; only their sample lists and lines are shared. Families built per scrape
 (health, staleness, build) carry no pre-rendered lines and are rendered by prometheus_client.
+
+Between snapshots most VMs change only their values, so rendering one reuses what does not: the
+label sets of each VM whose labelled fields are unchanged (`LabelCache`), and the whole block
+(with its compressed form) of each family whose text is unchanged.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ import logging
 import sys
 import threading
 import time
+import uuid as uuidlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from prometheus_client.metrics_core import (
@@ -45,6 +51,7 @@ from vmwatch.model import (
     StorageAccess,
     StorageMediaType,
     StorageSourceType,
+    VirtualMachine,
     mib_name,
 )
 
@@ -416,35 +423,6 @@ class Block:
         return [Sample(name, ls.labels, value) for ls, value in zip(self.labelsets, self.values)]
 
 
-class _Builder:
-    """Collects label sets, values and text lines per family for one snapshot."""
-
-    def __init__(self) -> None:
-        self._parts: dict[str, tuple[str, list, list, list]] = {
-            spec.name: (spec.exposed, [], [], []) for spec in SNAPSHOT_SPECS
-        }
-
-    def sink(self, spec: MetricSpec) -> Callable[[LabelSet, float], None]:
-        """A function adding one sample of `spec` (bound once per family, called per sample)."""
-        name, labelsets, values, lines = self._parts[spec.name]
-        add_labelset, add_value, add_line = labelsets.append, values.append, lines.append
-        prefix = name + "{"
-
-        def add(labelset: LabelSet, value: float) -> None:
-            add_labelset(labelset)
-            add_value(value)
-            add_line(f"{prefix}{labelset.text}}} {fmt(value)}\n")
-
-        return add
-
-    def blocks(self) -> dict[str, Block]:
-        return {
-            family: Block(name, labelsets, values, "".join(lines).encode())
-            for family, (name, labelsets, values, lines) in self._parts.items()
-            if values
-        }
-
-
 def cpuset(numbers: Iterable[int]) -> str:
     """Host CPU numbers as a Linux cpuset list: [0, 1, 2, 3, 8] → '0-3,8'."""
     ranges: list[str] = []
@@ -480,120 +458,226 @@ def device_names(items: Sequence) -> list[str]:
     return names if len(set(names)) == len(names) else [item.key for item in items]
 
 
-def render_snapshot(snapshot: Snapshot) -> dict[str, Block]:
-    """Every sample one snapshot contributes, per family name (families without samples left out)."""
-    b = _Builder()
-    hv = snapshot.hypervisor
-    hv_labels = LabelSet({"hypervisor": snapshot.name})
-    b.sink(HYPERVISOR_INFO)(
-        hv_labels.extend(
-            backend=snapshot.backend,
-            software=hv.software,
-            version=hv.version,
-            object_id=".".join(map(str, hv.object_id)),
-            host_name=hv.host_name,
-        ),
-        1,
+def _text(prefix: str, labelsets: Sequence[LabelSet], values: Sequence[float]) -> bytes:
+    """The exposition lines of one family's samples (prefix is the sample name and '{')."""
+    return "".join(
+        [f"{prefix}{ls.text}}} {str(v) if type(v) is int else fmt(v)}\n" for ls, v in zip(labelsets, values)]
+    ).encode()
+
+
+class _Families:
+    """The blocks of one snapshot, added family by family."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[str, Block] = {}
+
+    def add(self, spec: MetricSpec, labelsets: list[LabelSet], values: list[float]) -> None:
+        if values:
+            name = spec.exposed
+            self.blocks[spec.name] = Block(name, labelsets, values, _text(name + "{", labelsets, values))
+
+
+_CPU_KEY = attrgetter("index", "affinity")
+_DISK_KEY = attrgetter(
+    "key", "device", "index", "bus", "parent", "source_type", "source_type_string", "resource_id",
+    "access", "media_type", "media_type_string",
+)  # fmt: skip
+_NIC_KEY = attrgetter(
+    "key", "device", "index", "if_index", "parent", "model", "phys_address", "parent_device", "network"
+)
+
+
+def _vm_key(vm: VirtualMachine) -> tuple:
+    """Every field of a VM (and its rows) that some label is made of, and nothing else."""
+    return (
+        vm.name,
+        vm.index,
+        vm.os_type,
+        tuple(map(_CPU_KEY, vm.cpus)),
+        tuple(map(_DISK_KEY, vm.storage)),
+        tuple(map(_NIC_KEY, vm.networks)),
     )
-    b.sink(HYPERVISOR_UPTIME)(hv_labels, hv.up_time / TICKS_PER_SECOND)
-    b.sink(VMS)(hv_labels, snapshot.vm_number)
-    b.sink(TABLE_LAST_CHANGE)(hv_labels, snapshot.table_last_change / TICKS_PER_SECOND)
 
-    vm_info, admin, oper, autostart, persistent = map(b.sink, (VM_INFO, ADMIN_STATE, OPER_STATE, AUTOSTART, PERSISTENT))
-    vcpus, vcpus_min, vcpus_max = map(b.sink, (VCPUS, VCPUS_MIN, VCPUS_MAX))
-    memory, memory_min, memory_max = map(b.sink, (MEMORY, MEMORY_MIN, MEMORY_MAX))
-    vm_uptime, cpu_time, vcpu_time, affinity = map(b.sink, (VM_UPTIME, CPU_TIME, VCPU_TIME, VCPU_AFFINITY))
-    memory_stats = [(f, b.sink(spec)) for f, spec in zip(MEMORY_STAT_FIELDS, MEMORY_STATS)]
-    disk_info, disk_defined, disk_allocated = map(b.sink, (DISK_INFO, DISK_DEFINED, DISK_ALLOCATED))
-    disk_counters = [(f, b.sink(spec), spec.unit == "seconds") for f, spec in DISK_COUNTERS]
-    nic_info = b.sink(NETWORK_INFO)
-    nic_counters = [(f, b.sink(spec)) for f, spec in NETWORK_COUNTERS]
-    enable = CpuAffinity.ENABLE
-    name = snapshot.name
 
-    for vm in snapshot.vms:
-        labels = LabelSet({"hypervisor": name, "vm_uuid": str(vm.uuid), "vm_name": vm.name})
-        vm_info(labels.extend(vm_index=str(vm.index), os_type=vm.os_type), 1)
-        admin(labels, int(vm.admin_state))
-        oper(labels, int(vm.oper_state))
-        autostart(labels, int(vm.auto_start))
-        persistent(labels, int(vm.persistent))
-        vcpus(labels, vm.cur_cpu_number)
-        if vm.min_cpu_number >= 0:
-            vcpus_min(labels, vm.min_cpu_number)
-        if vm.max_cpu_number >= 0:
-            vcpus_max(labels, vm.max_cpu_number)
-        unit = vm.mem_unit
-        memory(labels, vm.cur_mem * unit)
-        if vm.min_mem >= 0:
-            memory_min(labels, vm.min_mem * unit)
-        if vm.max_mem >= 0:
-            memory_max(labels, vm.max_mem * unit)
-        vm_uptime(labels, vm.up_time / TICKS_PER_SECOND)
-        if vm.cpu_time is not None:
-            cpu_time(labels, vm.cpu_time / MICROS_PER_SECOND)
+class VmLabels:
+    """The label sets of one VM's samples: the VM's, its info sample's, each vCPU's, disk's and NIC's.
 
-        for cpu in vm.cpus:
-            cpu_labels = labels.extend(vcpu=str(cpu.index))
-            if cpu.core_time is not None:
-                vcpu_time(cpu_labels, cpu.core_time / MICROS_PER_SECOND)
-            if cpu.affinity:
-                enabled = (
+    They depend only on identity and configuration (`key`), which rarely change between
+    snapshots while the values change every time; so they are built once and reused for as long
+    as the key stays the same (see `LabelCache`). Never modified once built.
+    """
+
+    __slots__ = ("affinity", "cpus", "disk_info", "disks", "info", "key", "nic_info", "nics", "vm")
+
+    def __init__(self, hypervisor: str, vm: VirtualMachine, key: tuple) -> None:
+        self.key = key
+        labels = self.vm = LabelSet({"hypervisor": hypervisor, "vm_uuid": str(vm.uuid), "vm_name": vm.name})
+        self.info = labels.extend(vm_index=str(vm.index), os_type=vm.os_type)
+        self.cpus = [labels.extend(vcpu=str(cpu.index)) for cpu in vm.cpus]
+        enable = CpuAffinity.ENABLE
+        # None for a vCPU without affinity rows (no sample)
+        self.affinity = [
+            cpu_labels.extend(
+                cpus=cpuset(
                     a.phys_index - HR_DEVICE_PROCESSOR_BASE
                     for a in cpu.affinity
                     if a.affinity == enable and a.phys_index >= HR_DEVICE_PROCESSOR_BASE
                 )
-                affinity(cpu_labels.extend(cpus=cpuset(enabled)), 1)
-
-        if vm.memory is not None:
-            for field_name, add in memory_stats:
-                value = getattr(vm.memory, field_name)
-                if value is not None:
-                    add(labels, value)
-
-        for disk, device in zip(vm.storage, device_names(vm.storage)):
-            disk_labels = labels.extend(device=device)
-            disk_info(
-                disk_labels.extend(
-                    storage_index=str(disk.index),
-                    bus=disk.bus,
-                    parent=str(disk.parent) if disk.parent > 0 else "",
-                    source_type=mib_name(StorageSourceType(disk.source_type)),
-                    source_type_string=disk.source_type_string,
-                    resource_id=disk.resource_id,
-                    access=mib_name(StorageAccess(disk.access)),
-                    media_type=mib_name(StorageMediaType(disk.media_type)),
-                    media_type_string=disk.media_type_string,
-                ),
-                1,
             )
-            if disk.defined_size >= 0:
-                disk_defined(disk_labels, disk.defined_size * disk.size_unit)
-            if disk.allocated_size >= 0:
-                disk_allocated(disk_labels, disk.allocated_size * disk.size_unit)
-            for field_name, add, scale in disk_counters:
-                value = getattr(disk, field_name)
-                if value is not None:
-                    add(disk_labels, value / MICROS_PER_SECOND if scale else value)
-
-        for nic, device in zip(vm.networks, device_names(vm.networks)):
-            nic_labels = labels.extend(device=device)
-            nic_info(
-                nic_labels.extend(
-                    network_index=str(nic.index),
-                    if_index=_if_index(nic.if_index),
-                    parent_if_index=_if_index(nic.parent),
-                    model=nic.model,
-                    mac=mac_text(nic.phys_address),
-                    bridge=nic.parent_device,
-                    network=nic.network,
-                ),
-                1,
+            if cpu.affinity
+            else None
+            for cpu, cpu_labels in zip(vm.cpus, self.cpus)
+        ]
+        self.disks = [labels.extend(device=device) for device in device_names(vm.storage)]
+        self.disk_info = [
+            disk_labels.extend(
+                storage_index=str(disk.index),
+                bus=disk.bus,
+                parent=str(disk.parent) if disk.parent > 0 else "",
+                source_type=mib_name(StorageSourceType(disk.source_type)),
+                source_type_string=disk.source_type_string,
+                resource_id=disk.resource_id,
+                access=mib_name(StorageAccess(disk.access)),
+                media_type=mib_name(StorageMediaType(disk.media_type)),
+                media_type_string=disk.media_type_string,
             )
-            if nic.traffic is not None:
-                for field_name, add in nic_counters:
-                    add(nic_labels, getattr(nic.traffic, field_name))
-    return b.blocks()
+            for disk, disk_labels in zip(vm.storage, self.disks)
+        ]
+        self.nics = [labels.extend(device=device) for device in device_names(vm.networks)]
+        self.nic_info = [
+            nic_labels.extend(
+                network_index=str(nic.index),
+                if_index=_if_index(nic.if_index),
+                parent_if_index=_if_index(nic.parent),
+                model=nic.model,
+                mac=mac_text(nic.phys_address),
+                bridge=nic.parent_device,
+                network=nic.network,
+            )
+            for nic, nic_labels in zip(vm.networks, self.nics)
+        ]
+
+
+class LabelCache:
+    """`VmLabels` of the VMs of one hypervisor's last snapshot, by UUID.
+
+    `labels()` returns every VM's label sets for a new snapshot, reusing those whose key did not
+    change, and then holds only that snapshot's VMs: memory stays bounded by the VMs present.
+    Safe to share between threads: a render reads the old mapping and swaps in a new one; a lost
+    update only costs a rebuild.
+    """
+
+    def __init__(self) -> None:
+        self._by_uuid: dict[uuidlib.UUID, VmLabels] = {}
+
+    def labels(self, snapshot: Snapshot) -> list[VmLabels]:
+        old, new = self._by_uuid, {}
+        rows = []
+        name = snapshot.name
+        for vm in snapshot.vms:
+            key = _vm_key(vm)
+            row = old.get(vm.uuid)
+            if row is None or row.key != key:
+                row = VmLabels(name, vm, key)
+            new[vm.uuid] = row
+            rows.append(row)
+        self._by_uuid = new
+        return rows
+
+
+def render_snapshot(snapshot: Snapshot, cache: LabelCache | None = None) -> dict[str, Block]:
+    """Every sample one snapshot contributes, per family name (families without samples left out).
+
+    `cache` holds the label sets of the hypervisor's previous snapshot (see `LabelCache`); the
+    result is the same with or without it. Built family by family: each family's samples are in
+    VM order, then vCPU, disk or NIC order.
+    """
+    rows = (cache or LabelCache()).labels(snapshot)
+    vms = snapshot.vms
+    out = _Families()
+    add = out.add
+    hv = snapshot.hypervisor
+    hv_labels = [LabelSet({"hypervisor": snapshot.name})]
+    hv_info = hv_labels[0].extend(
+        backend=snapshot.backend,
+        software=hv.software,
+        version=hv.version,
+        object_id=".".join(map(str, hv.object_id)),
+        host_name=hv.host_name,
+    )
+    add(HYPERVISOR_INFO, [hv_info], [1])
+    add(HYPERVISOR_UPTIME, hv_labels, [hv.up_time / TICKS_PER_SECOND])
+    add(VMS, hv_labels, [snapshot.vm_number])
+    add(TABLE_LAST_CHANGE, hv_labels, [snapshot.table_last_change / TICKS_PER_SECOND])
+
+    every_vm = [row.vm for row in rows]  # one list shared by the families with a sample per VM
+    pairs = list(zip(every_vm, vms))
+    add(VM_INFO, [row.info for row in rows], [1] * len(rows))
+    add(ADMIN_STATE, every_vm, [int(vm.admin_state) for vm in vms])
+    add(OPER_STATE, every_vm, [int(vm.oper_state) for vm in vms])
+    add(AUTOSTART, every_vm, [int(vm.auto_start) for vm in vms])
+    add(PERSISTENT, every_vm, [int(vm.persistent) for vm in vms])
+    add(VCPUS, every_vm, [vm.cur_cpu_number for vm in vms])
+    add(VCPUS_MIN, *_where(pairs, lambda vm: vm.min_cpu_number if vm.min_cpu_number >= 0 else None))
+    add(VCPUS_MAX, *_where(pairs, lambda vm: vm.max_cpu_number if vm.max_cpu_number >= 0 else None))
+    add(MEMORY, every_vm, [vm.cur_mem * vm.mem_unit for vm in vms])
+    add(MEMORY_MIN, *_where(pairs, lambda vm: vm.min_mem * vm.mem_unit if vm.min_mem >= 0 else None))
+    add(MEMORY_MAX, *_where(pairs, lambda vm: vm.max_mem * vm.mem_unit if vm.max_mem >= 0 else None))
+    add(VM_UPTIME, every_vm, [vm.up_time / TICKS_PER_SECOND for vm in vms])
+    add(CPU_TIME, *_where(pairs, lambda vm: None if vm.cpu_time is None else vm.cpu_time / MICROS_PER_SECOND))
+
+    labelsets: list[LabelSet] = []
+    values: list[float] = []
+    for row, vm in zip(rows, vms):
+        for cpu_labels, cpu in zip(row.cpus, vm.cpus):
+            if cpu.core_time is not None:
+                labelsets.append(cpu_labels)
+                values.append(cpu.core_time / MICROS_PER_SECOND)
+    add(VCPU_TIME, labelsets, values)
+    labelsets = [ls for row in rows for ls in row.affinity if ls is not None]
+    add(VCPU_AFFINITY, labelsets, [1] * len(labelsets))
+
+    with_memory = [(labels, vm.memory) for labels, vm in pairs if vm.memory is not None]
+    for field_name, spec in zip(MEMORY_STAT_FIELDS, MEMORY_STATS):
+        add(spec, *_where(with_memory, attrgetter(field_name)))
+
+    disks = [
+        (disk_labels, disk) for row, vm in zip(rows, vms) for disk_labels, disk in zip(row.disks, vm.storage)
+    ]
+    labelsets = [ls for row in rows for ls in row.disk_info]
+    add(DISK_INFO, labelsets, [1] * len(labelsets))
+    add(DISK_DEFINED, *_where(disks, lambda d: d.defined_size * d.size_unit if d.defined_size >= 0 else None))
+    allocated = _where(disks, lambda d: d.allocated_size * d.size_unit if d.allocated_size >= 0 else None)
+    add(DISK_ALLOCATED, *allocated)
+    for field_name, spec in DISK_COUNTERS:
+        get = attrgetter(field_name)
+        add(spec, *_where(disks, _micros_as_seconds(get) if spec.unit == "seconds" else get))
+
+    nics = [(nic_labels, nic) for row, vm in zip(rows, vms) for nic_labels, nic in zip(row.nics, vm.networks)]
+    labelsets = [ls for row in rows for ls in row.nic_info]
+    add(NETWORK_INFO, labelsets, [1] * len(labelsets))
+    with_traffic = [(nic_labels, nic.traffic) for nic_labels, nic in nics if nic.traffic is not None]
+    traffic_labels = [nic_labels for nic_labels, _ in with_traffic]
+    for field_name, spec in NETWORK_COUNTERS:
+        add(spec, traffic_labels, list(map(attrgetter(field_name), (t for _, t in with_traffic))))
+    return out.blocks
+
+
+def _micros_as_seconds(get: Callable[[object], int | None]) -> Callable[[object], float | None]:
+    return lambda item: None if (value := get(item)) is None else value / MICROS_PER_SECOND
+
+
+def _where(
+    pairs: Iterable[tuple[LabelSet, object]], value: Callable[[object], float | None]
+) -> tuple[list[LabelSet], list[float]]:
+    """Label sets and values of the pairs (labels, item) for which value(item) is not None."""
+    labelsets, values = [], []
+    for labels, item in pairs:
+        v = value(item)
+        if v is not None:
+            labelsets.append(labels)
+            values.append(v)
+    return labelsets, values
 
 
 # --- Per-scrape families ---------------------------------------------------------------------------
@@ -729,6 +813,7 @@ class VmwatchCollector:
         self._clock = clock
         self._lock = threading.Lock()
         self._rendered: dict[str, _Rendered] = {}
+        self._labels: dict[str, LabelCache] = {}  # per hypervisor: label sets reused across snapshots
         self._failed: dict[str, Snapshot] = {}  # the last snapshot per hypervisor that failed to render
 
     def describe(self) -> Iterator[Metric]:
@@ -741,7 +826,15 @@ class VmwatchCollector:
             current = self._rendered.get(snapshot.name)
             if current is not None and current.snapshot is snapshot:
                 return current.blocks
-        blocks = render_snapshot(snapshot)  # outside the lock: scrapes of other snapshots go on
+            labels = self._labels.setdefault(snapshot.name, LabelCache())
+        blocks = render_snapshot(snapshot, labels)  # outside the lock: scrapes of other snapshots go on
+        if current is not None:
+            # A family whose text did not change (info, states, sizes) keeps the previous block,
+            # and with it the deflated form encoders memoised on it.
+            for family, block in blocks.items():
+                previous = current.blocks.get(family)
+                if previous is not None and previous.data == block.data:
+                    blocks[family] = previous
         with self._lock:
             current = self._rendered.get(snapshot.name)
             # Keep the newer snapshot if a concurrent caller rendered one meanwhile.
@@ -765,6 +858,8 @@ class VmwatchCollector:
         with self._lock:
             for gone in set(self._rendered) - current:
                 del self._rendered[gone]
+            for gone in set(self._labels) - current:
+                del self._labels[gone]
             for gone in set(self._failed) - current:
                 del self._failed[gone]
         yield from snapshot_families(renders)

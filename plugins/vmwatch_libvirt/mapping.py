@@ -419,10 +419,18 @@ def xml_pinning(config: DomainConfig, host_cpus: int) -> tuple[tuple[bool, ...],
     else every host CPU. None when that cannot be known (placement auto, unknown host CPUs)."""
     if host_cpus <= 0 or config.vcpu_placement == "auto" or config.vcpus is None:
         return None
-    pins = dict(config.vcpu_pins)
+    return _xml_pinning(config.vcpus, config.vcpu_cpuset, config.vcpu_pins, host_cpus)
+
+
+@functools.lru_cache(maxsize=4096)
+def _xml_pinning(
+    vcpus: int, cpuset: str, vcpu_pins: tuple[tuple[int, str], ...], host_cpus: int
+) -> tuple[tuple[bool, ...], ...] | None:
+    # Cached: every refresh maps every domain, and a fleet shares few distinct pinnings.
+    pins = dict(vcpu_pins)
     try:
-        default = parse_cpuset(config.vcpu_cpuset, host_cpus) if config.vcpu_cpuset else (True,) * host_cpus
-        return tuple(parse_cpuset(pins[v], host_cpus) if v in pins else default for v in range(config.vcpus))
+        default = parse_cpuset(cpuset, host_cpus) if cpuset else (True,) * host_cpus
+        return tuple(parse_cpuset(pins[v], host_cpus) if v in pins else default for v in range(vcpus))
     except MappingError:
         return None
 
@@ -444,13 +452,17 @@ def affinity_rows(mask: tuple[bool, ...]) -> tuple[CpuAffinityEntry, ...]:
     )
 
 
+_NO_STATS: Mapping[str, Any] = {}
+
+
 def _indexes_by_name(stats: Mapping[str, Any], group: str) -> dict[str, int]:
     return {stats.get(f"{group}.{i}.name"): i for i in range(int(stats.get(f"{group}.count", 0)))}
 
 
 def map_storage(disk: DiskConfig, stats: Mapping[str, Any], n: int | None) -> Storage:
     """One vmStorageEntry from a <disk> and its block.N.* stats (n = None: no stats)."""
-    get = (lambda key: stats.get(f"block.{n}.{key}")) if n is not None else (lambda key: None)
+    prefix = f"block.{n}."
+    get = stats.get if n is not None else _NO_STATS.get
     if not disk.source:
         source_type = StorageSourceType.UNKNOWN
     elif disk.type == "block":
@@ -461,7 +473,7 @@ def map_storage(disk: DiskConfig, stats: Mapping[str, Any], n: int | None) -> St
         source_type = StorageSourceType.NETWORK
     else:
         source_type = StorageSourceType.OTHER
-    capacity, allocation = get("capacity"), get("allocation")
+    capacity, allocation = get(prefix + "capacity"), get(prefix + "allocation")
     if source_type in (StorageSourceType.BLOCK, StorageSourceType.RAW) and capacity is not None:
         allocation = capacity  # the MIB: allocated MUST equal defined for block and raw
     unit = size_unit(capacity, allocation)
@@ -476,12 +488,12 @@ def map_storage(disk: DiskConfig, stats: Mapping[str, Any], n: int | None) -> St
         size_unit=unit,
         defined_size=in_unit(capacity, unit),
         allocated_size=in_unit(allocation, unit),
-        read_ios=get("rd.reqs"),
-        write_ios=get("wr.reqs"),
-        read_octets=get("rd.bytes"),
-        write_octets=get("wr.bytes"),
-        read_latency=_us(get("rd.times")),
-        write_latency=_us(get("wr.times")),
+        read_ios=get(prefix + "rd.reqs"),
+        write_ios=get(prefix + "wr.reqs"),
+        read_octets=get(prefix + "rd.bytes"),
+        write_octets=get(prefix + "wr.bytes"),
+        read_latency=_us(get(prefix + "rd.times")),
+        write_latency=_us(get(prefix + "wr.times")),
         device=disk.target,
         bus=disk.bus,
     )
@@ -493,16 +505,18 @@ def map_network(
     """One vmNetworkEntry from an <interface>, its net.N.* stats (n = None: none) and host facts."""
     parent_device = nic.bridge or facts.bridges.get(nic.network, "")
     traffic = None
-    if n is not None and f"net.{n}.rx.bytes" in stats:
+    prefix = f"net.{n}."
+    if n is not None and prefix + "rx.bytes" in stats:
+        get = stats.get
         traffic = NetworkTraffic(
-            rx_bytes=stats.get(f"net.{n}.rx.bytes", 0),
-            rx_packets=stats.get(f"net.{n}.rx.pkts", 0),
-            rx_errors=stats.get(f"net.{n}.rx.errs", 0),
-            rx_drops=stats.get(f"net.{n}.rx.drop", 0),
-            tx_bytes=stats.get(f"net.{n}.tx.bytes", 0),
-            tx_packets=stats.get(f"net.{n}.tx.pkts", 0),
-            tx_errors=stats.get(f"net.{n}.tx.errs", 0),
-            tx_drops=stats.get(f"net.{n}.tx.drop", 0),
+            rx_bytes=get(prefix + "rx.bytes", 0),
+            rx_packets=get(prefix + "rx.pkts", 0),
+            rx_errors=get(prefix + "rx.errs", 0),
+            rx_drops=get(prefix + "rx.drop", 0),
+            tx_bytes=get(prefix + "tx.bytes", 0),
+            tx_packets=get(prefix + "tx.pkts", 0),
+            tx_errors=get(prefix + "tx.errs", 0),
+            tx_drops=get(prefix + "tx.drop", 0),
         )
     return NetworkInterface(
         key=nic.mac or nic.target,
