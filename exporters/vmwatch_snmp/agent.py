@@ -25,6 +25,7 @@ from vmwatch.model import Snapshot
 from vmwatch.poller import SnapshotCache
 from vmwatch_snmp.access import AccessPolicy
 from vmwatch_snmp.engine import add_udp_transport, build_engine
+from vmwatch_snmp.fastpath import FastPath
 from vmwatch_snmp.notify import (
     AgentNotRunning,
     NotificationError,
@@ -47,8 +48,12 @@ class AgentError(Exception):
 class SnmpAgent:
     """An SNMP agent serving VM-MIB from a `SnapshotCache`; the `snmp` exporter."""
 
-    def __init__(self, settings: AgentSettings, switches: NotificationSwitches | None = None) -> None:
+    def __init__(
+        self, settings: AgentSettings, switches: NotificationSwitches | None = None, fast_path: bool = True
+    ) -> None:
+        """`fast_path=False` sends every request through pysnmp (tests and benchmarks compare)."""
         self.settings = settings
+        self.use_fast_path = fast_path
         self.switches = switches or process_switches(settings.per_vm_notifications, settings.bulk_notifications)
         self._policy = AccessPolicy(settings)
         self._sock: socket.socket | None = None
@@ -56,6 +61,7 @@ class SnmpAgent:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._engine = None
         self._responder: Responder | None = None
+        self._fast_path: FastPath | None = None
         self._local: LocalObjects | None = None
         self._sender: NotificationSender | None = None
         self._cache: SnapshotCache | None = None
@@ -149,6 +155,11 @@ class SnmpAgent:
             future.cancel()
             raise NotificationError("the agent's loop did not finish sending in time") from None
 
+    @property
+    def fast_path_answers(self) -> int:
+        """Requests answered by the fast path (SNMPv2c GET/GETNEXT/GETBULK) rather than pysnmp."""
+        return self._fast_path.answered if self._fast_path is not None else 0
+
     def counter(self, name: str) -> int:
         """One of pysnmp's SNMPv2-MIB counters (snmpInPkts, snmpInASNParseErrs ...)."""
         if self._engine is None:
@@ -235,8 +246,10 @@ class SnmpAgent:
             empty = MibTree(self._local, build_view(None, self.switches))
             self._trees = {b"": empty}
         self._responder = Responder(snmp_engine, self._policy, self._tree, self.switches)
+        if self.use_fast_path:
+            self._fast_path = FastPath(snmp_engine, self.settings, self._policy, self._tree, self._responder)
         assert self._sock is not None
-        transport = add_udp_transport(snmp_engine, self._sock)
+        transport = add_udp_transport(snmp_engine, self._sock, self._fast_path)
         for _ in range(200):  # the datagram endpoint is created by a task pysnmp scheduled
             if transport.transport is not None:
                 break

@@ -4,7 +4,8 @@ Building a pyasn1 VarBind per value and encoding it costs about 80 µs; a walk o
 instances spent two thirds of its CPU there. The types a response carries are few and simple,
 so the responder encodes the VarBindList itself and hands pysnmp the finished bytes (as an
 ASN.1 ANY, which pyasn1 copies verbatim); the message wrapping (community, USM, encryption)
-stays pysnmp's. Pure functions; tests compare every type byte for byte with pyasn1's encoding.
+stays pysnmp's, but for the SNMPv2c fast path (fastpath.py), which wraps these bytes itself.
+Pure functions; tests compare every type byte for byte with pyasn1's encoding.
 """
 
 from __future__ import annotations

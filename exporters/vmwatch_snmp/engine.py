@@ -15,6 +15,7 @@ from pysnmp.entity import config, engine
 from pysnmp.proto.mpmod.rfc2576 import SnmpV1MessageProcessingModel
 
 from vmwatch_snmp.access import WRITE_COMMUNITY_NAME, read_community_name
+from vmwatch_snmp.fastpath import FastPath
 from vmwatch_snmp.options import AgentSettings
 
 AUTH = {
@@ -79,12 +80,39 @@ def build_engine(settings: AgentSettings) -> engine.SnmpEngine:
     return snmp_engine
 
 
-def add_udp_transport(snmp_engine: engine.SnmpEngine, sock: socket.socket):
-    """Serve on an already bound socket (binding early lets start() report EADDRINUSE itself)."""
+class _FastPathDatagrams:
+    """Mixed into pysnmp's UDP transports: every datagram is offered to `fast_path` first (the one
+    place where pysnmp's asyncio transport receives them), and goes on to pysnmp's dispatcher
+    unchanged when the fast path does not answer it."""
+
+    fast_path: FastPath | None = None
+
+    def datagram_received(self, datagram, transportAddress):  # pysnmp's signature and argument name
+        fast_path = self.fast_path
+        if fast_path is not None and self.transport is not None:
+            response = fast_path.answer(datagram)
+            if response is not None:
+                self.transport.sendto(response, transportAddress)
+                return
+        super().datagram_received(datagram, transportAddress)
+
+
+class FastPathUdpTransport(_FastPathDatagrams, udp.UdpTransport):
+    pass
+
+
+class FastPathUdp6Transport(_FastPathDatagrams, udp6.Udp6Transport):
+    pass
+
+
+def add_udp_transport(snmp_engine: engine.SnmpEngine, sock: socket.socket, fast_path: FastPath | None = None):
+    """Serve on an already bound socket (binding early lets start() report EADDRINUSE itself);
+    `fast_path` answers the plain SNMPv2c read requests before pysnmp sees them."""
     if sock.family == socket.AF_INET6:
-        transport, domain = udp6.Udp6Transport(), udp6.DOMAIN_NAME
+        transport, domain = FastPathUdp6Transport(), udp6.DOMAIN_NAME
     else:
-        transport, domain = udp.UdpTransport(), udp.DOMAIN_NAME
+        transport, domain = FastPathUdpTransport(), udp.DOMAIN_NAME
+    transport.fast_path = fast_path
     transport.open_server_mode(sock=sock)
     config.add_transport(snmp_engine, domain, transport)
     return transport

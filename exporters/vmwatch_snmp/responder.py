@@ -3,7 +3,8 @@
 pysnmp's stock responders route requests through its own MIB instrumentation and VACM; ours is
 registered with the message dispatcher directly and reads the prebuilt view instead, so a walk
 costs one binary search per varbind and no per-request object building. Authorisation is ours
-(`AccessPolicy`); authentication, decryption and the wire format stay pysnmp's.
+(`AccessPolicy`); authentication, decryption and the wire format stay pysnmp's, except for plain
+SNMPv2c reads, which `fastpath.py` decodes and answers itself with `Responder.read`.
 
 Rules (RFC 3416):
 - GET: noSuchObject / noSuchInstance per varbind; GETNEXT/GETBULK: endOfMibView past the end.
@@ -120,20 +121,13 @@ class Responder:
             status_information["val"] = self._unknown_contexts.syntax
             status, index = ErrorStatus.GEN_ERR, 1
         else:
-            status, index = 0, 0
-            try:
-                if kind == GET:
-                    encoded = self._get(tree, request)
-                elif kind == GET_NEXT:
-                    encoded = self._next(tree, request)
-                elif kind == GET_BULK:
-                    encoded = self._bulk(tree, request, pdu, max_size)
-                else:
-                    status, index, varbinds = self._set(request, principal.may_write)
-            except Exception:  # a bug must cost one genErr answer, never the agent
-                log.exception("request failed")
-                stats.errors += 1
-                encoded, status, index = None, ErrorStatus.GEN_ERR, 1
+            if kind == SET:
+                status, index, varbinds = self._set_or_fail(request, principal.may_write)
+            else:
+                status, index, encoded = self.read(
+                    tree, kind, [name.asTuple() for name, _ in request], *self._bulk_arguments(kind, pdu),
+                    int(max_size),
+                )
         stats.varbinds += len(encoded if encoded is not None else varbinds)
         body = ber.encode_varbind_list(encoded) if encoded is not None else varbinds
         self._respond(snmp_engine, mp_model, security_model, security_name, security_level,
@@ -142,10 +136,33 @@ class Responder:
 
     # --- operations: each returns the encoded VarBinds of the answer ------------------------
 
-    def _get(self, tree: MibTree, request) -> list[bytes]:
+    def read(
+        self, tree: MibTree, kind, oids: list[tuple[int, ...]], non_repeaters: int, repetitions: int, max_size: int
+    ) -> tuple[int, int, list[bytes] | None]:
+        """GET, GETNEXT or GETBULK (`kind`: a request PDU tag set) of `oids` in `tree`, for pysnmp's
+        path and the fast path alike: (error status, error index, encoded VarBinds). The VarBinds
+        are None for a genErr, which echoes the request's. `max_size` bounds a GETBULK answer."""
+        try:
+            if kind == GET:
+                return 0, 0, self._get(tree, oids)
+            if kind == GET_NEXT:
+                return 0, 0, self._next(tree, oids)
+            return 0, 0, self._bulk(tree, oids, non_repeaters, repetitions, max_size)
+        except Exception:  # a bug must cost one genErr answer, never the agent
+            log.exception("request failed")
+            self.stats.errors += 1
+            return ErrorStatus.GEN_ERR, 1, None
+
+    @staticmethod
+    def _bulk_arguments(kind, pdu) -> tuple[int, int]:
+        if kind != GET_BULK:
+            return 0, 0
+        return (max(0, int(v2c.apiBulkPDU.get_non_repeaters(pdu))),
+                max(0, int(v2c.apiBulkPDU.get_max_repetitions(pdu))))
+
+    def _get(self, tree: MibTree, oids) -> list[bytes]:
         out = []
-        for name, _ in request:
-            oid = name.asTuple()
+        for oid in oids:
             value = tree.get(oid)
             if value is None:
                 missing = tree.missing(oid)
@@ -155,10 +172,9 @@ class Responder:
             out.append(ber.encode_varbind(oid, encoded))
         return out
 
-    def _next(self, tree: MibTree, request) -> list[bytes]:
+    def _next(self, tree: MibTree, oids) -> list[bytes]:
         out = []
-        for name, _ in request:
-            oid = name.asTuple()
+        for oid in oids:
             found = tree.next(oid)
             if found is None:
                 out.append(ber.encode_varbind(oid, ber.END_OF_MIB_VIEW))
@@ -166,13 +182,11 @@ class Responder:
                 out.append(ber.encode_varbind(found[0], ber.encode_value(found[1])))
         return out
 
-    def _bulk(self, tree: MibTree, request, pdu, max_size: int) -> list[bytes]:
-        non_repeaters = max(0, int(v2c.apiBulkPDU.get_non_repeaters(pdu)))
-        repetitions = max(0, int(v2c.apiBulkPDU.get_max_repetitions(pdu)))
-        n = min(non_repeaters, len(request))
-        out = self._next(tree, request[:n])
-        budget = int(max_size) - RESPONSE_OVERHEAD - sum(map(len, out))
-        cursors = [name.asTuple() for name, _ in request[n:]]
+    def _bulk(self, tree: MibTree, oids, non_repeaters: int, repetitions: int, max_size: int) -> list[bytes]:
+        n = min(non_repeaters, len(oids))
+        out = self._next(tree, oids[:n])
+        budget = max_size - RESPONSE_OVERHEAD - sum(map(len, out))
+        cursors = list(oids[n:])
         ended = [False] * len(cursors)
         limit = min(MAX_BULK_VARBINDS, len(out) + repetitions * len(cursors))
         while len(out) < limit and not all(ended):
@@ -190,6 +204,14 @@ class Responder:
                     return out  # stop before the response would be too big (4.2.3)
                 out.append(varbind)
         return out
+
+    def _set_or_fail(self, request, may_write: bool) -> tuple[int, int, list]:
+        try:
+            return self._set(request, may_write)
+        except Exception:  # a bug must cost one genErr answer, never the agent
+            log.exception("request failed")
+            self.stats.errors += 1
+            return ErrorStatus.GEN_ERR, 1, request
 
     def _set(self, request, may_write: bool) -> tuple[int, int, list]:
         self.stats.sets += 1
