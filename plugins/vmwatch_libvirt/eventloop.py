@@ -20,6 +20,7 @@ import os
 import select
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,17 @@ class _Timer:
 def _due(interval_ms: int) -> float:
     """When a timer set now to `interval_ms` fires next (inf: disabled, -1)."""
     return math.inf if interval_ms < 0 else time.monotonic() + interval_ms / 1000
+
+
+def run_forever(iteration: Callable[[], object]) -> None:
+    """Run one event-loop iteration after the other, forever; a failed one is logged and the loop
+    goes on (every connection's events and keepalive depend on it)."""
+    while True:
+        try:
+            iteration()
+        except Exception:
+            log.exception("libvirt event loop iteration failed")
+            time.sleep(0.1)
 
 
 class EpollEventLoop:
@@ -189,12 +201,7 @@ class EpollEventLoop:
 
     def run(self) -> None:
         """Dispatch forever (the thread's target)."""
-        while True:
-            try:
-                self.run_once()
-            except Exception:  # keep the loop alive: every connection's events depend on it
-                log.exception("libvirt event loop iteration failed")
-                time.sleep(0.1)
+        run_forever(self.run_once)
 
     def run_once(self) -> None:
         """Wait for a descriptor or the next timer, then dispatch what is due."""

@@ -27,7 +27,7 @@ from typing import Any
 from vmwatch.events import BackendStateChange
 from vmwatch.model import OperState
 from vmwatch_libvirt import mapping
-from vmwatch_libvirt.eventloop import EpollEventLoop
+from vmwatch_libvirt.eventloop import EpollEventLoop, run_forever
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +104,7 @@ def ensure_event_loop() -> None:
 def _run_default_impl() -> None:
     import libvirt
 
-    while True:
-        try:
-            libvirt.virEventRunDefaultImpl()
-        except Exception:  # keep the loop alive: every connection's events depend on it
-            log.exception("libvirt event loop iteration failed")
-            time.sleep(0.1)
+    run_forever(libvirt.virEventRunDefaultImpl)
 
 
 class LifecycleFeed:
