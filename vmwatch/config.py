@@ -12,7 +12,7 @@ import copy
 import os
 import stat
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
