@@ -240,6 +240,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     with_store(p)
     with_rarity(p)
     p.add_argument("--out", required=True, help="folder for index.html")
+    p.add_argument(
+        "--live",
+        metavar="STATE",
+        help="the live analyser's state file instead of the store (read-only, safe while `vmwatch serve` runs)",
+    )
     p.add_argument("--truth", help="ground truth JSON: incidents marked and precision/recall")
     p.add_argument(
         "--top", type=int, default=15, help="rare edges listed with example lines (default: %(default)s)"

@@ -531,6 +531,13 @@ def cmd_rare(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from vmwatch_loganomaly import report
 
+    if args.live:  # the live analyser's page alone; the batch options do not apply to it
+        from vmwatch_loganomaly import livereport
+        from vmwatch_loganomaly.livestore import read_history
+
+        path = livereport.write(read_history(args.live), Path(args.out), top=args.top)
+        print(f"report: {path}")
+        return 0
     with Store.open(args.store, create=False) as store:
         path = report.write(store, Path(args.out), report.ReportOptions(
             truth=args.truth, coverage=args.coverage, days=args.days, top=args.top, timelines=args.timelines))  # fmt: skip

@@ -11,17 +11,22 @@ Tables (`meta.live_schema` versions them):
 Counts are added in one transaction per flush (`add_counts`), so a line is counted once: a clean
 stop flushes what is pending, a crash loses at most one flush interval, never counts twice.
 A window is written once (`start` is its key); a restart computes only windows not yet written.
+
+`read_history` reads the whole state for `vmwatch logs report --live` over a read-only
+connection (URI `mode=ro`), in one read transaction: with WAL, a running analyser never waits for
+it and it never writes to the file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from vmwatch_loganomaly.edges import WindowEdges
+from vmwatch_loganomaly.edges import EdgeKey, WindowEdges
 from vmwatch_loganomaly.errors import StoreError
 from vmwatch_loganomaly.templates import TemplateState
 
@@ -186,3 +191,89 @@ class LiveStore:
         s, e, edges, rare, score, keys = row
         return {"start": s, "end": e, "edges": edges, "rare": rare, "score": score,
                 "rare_keys": [tuple(k) for k in json.loads(keys)], "windows": n}  # fmt: skip
+
+
+# --- read-only snapshot for the report --------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveWindow:
+    """One stored window's verdict and its graph."""
+
+    graph: WindowEdges
+    nodes: int
+    edges: int
+    rare: int
+    score: float
+    seconds: float  # time to compute its graph
+    rare_keys: tuple[EdgeKey, ...]  # most unusual first, as judged when the window closed
+
+    @property
+    def start(self) -> float:
+        return self.graph.start
+
+    @property
+    def end(self) -> float:
+        return self.graph.end
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveHistory:
+    """What `read_history` read: hosts, templates and every window, oldest first."""
+
+    path: Path
+    hosts: dict[str, tuple[int, int]]  # host → (lines, parse errors)
+    templates: dict[int, tuple[str, int]]  # template id → (text, group)
+    windows: list[LiveWindow]
+
+    def group_text(self) -> dict[int, str]:
+        """group id → its first template's text (the analyser's label for the group)."""
+        out: dict[int, str] = {}
+        for tid in sorted(self.templates):
+            text, group = self.templates[tid]
+            out.setdefault(group, text)
+        return out
+
+
+def read_history(path: Path | str) -> LiveHistory:
+    """The live state at `path`, read-only and consistent; a `StoreError` naming the file otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(
+            f"{path}: no such live state file (the `state` of [analyser.loganomaly], "
+            "default /var/lib/vmwatch/loganomaly-live.sqlite)"
+        )
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=5)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot open the live state read-only ({exc})") from None
+    try:
+        db.execute("BEGIN")  # one snapshot while the analyser keeps writing
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"meta", "template", "host_count", "live_window", "live_edge"} <= tables:
+            raise StoreError(f"{path}: not a vmwatch live state file (no live_window table)")
+        row = db.execute("SELECT value FROM meta WHERE key='live_schema'").fetchone()
+        if row is not None and int(row[0]) > LIVE_SCHEMA:
+            raise StoreError(
+                f"{path}: live state version {row[0]} is newer than this vmwatch; upgrade vmwatch"
+            )
+        hosts = {h: (n, e) for h, n, e in db.execute("SELECT host, lines, parse_errors FROM host_count")}
+        templates = {i: (t, g) for i, t, g in db.execute("SELECT id, template, grp FROM template")}
+        edges: dict[float, list[tuple[str, str, bool]]] = {}
+        for s, a, b, d in db.execute("SELECT start, a, b, directed FROM live_edge ORDER BY rowid"):
+            edges.setdefault(s, []).append((a, b, bool(d)))
+        rows = db.execute(
+            "SELECT start, end, nodes, edges, rare, score, seconds, rare_keys FROM live_window ORDER BY start"
+        )
+        windows = [
+            LiveWindow(
+                WindowEdges(s, e, tuple(edges.get(s, ()))), *verdict, tuple(map(tuple, json.loads(keys)))
+            )
+            for s, e, *verdict, keys in rows
+        ]
+        db.execute("COMMIT")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not a readable vmwatch live state file ({exc})") from None
+    finally:
+        db.close()
+    return LiveHistory(path, hosts, templates, windows)

@@ -62,34 +62,39 @@ def render(store, options: ReportOptions = ReportOptions()) -> str:
     names = findings.template_of_group(store, members)
     shaded = [(i.start, i.end, f"{i.kind}: {_iso(i.start)} – {_iso(i.end)} UTC") for i in truth]
     body = [_summary(store, found, truth, members)]
-    body.append(_section("Inter-arrival times per template", _scatter(store),
-                         "Mean against median interval between occurrences, one dot per template (log-log). "
-                         "On the diagonal: regular; far above it: usually frequent but sometimes silent for long."))  # fmt: skip
-    body.append(_section("Per-template timelines", _timelines(store, found, members, names, shaded, options),
-                         "Lines per hour of each template group (each row scaled to its own maximum): the groups at "
-                         "the ends of the top rare edges first, then the most frequent. Incidents shaded."))  # fmt: skip
+    body.append(section("Inter-arrival times per template", _scatter(store),
+                        "Mean against median interval between occurrences, one dot per template (log-log). "
+                        "On the diagonal: regular; far above it: usually frequent but sometimes silent for long."))  # fmt: skip
+    body.append(section("Per-template timelines", _timelines(store, found, members, names, shaded, options),
+                        "Lines per hour of each template group (each row scaled to its own maximum): the groups at "
+                        "the ends of the top rare edges first, then the most frequent. Incidents shaded."))  # fmt: skip
     if found:
-        body.append(_section("A window's causal graph", _graph(store, found[0], names, options), ""))
-        body.append(_section("Edges per window", "".join(_edges_per_window(f, shaded) for f in found),
-                             "Distinct edges (pairs of template groups) in each window's CPDAG."))  # fmt: skip
-        body.append(_section("CDF of edge-days",
-                             svg.step_cdf([(f.label, edges.edge_days_cdf(f.history), f.threshold) for f in found]),
-                             "Share of distinct edges seen on at most d days. The study: edges seen on ≤ 5 days "
-                             "were 80% of all edges; those are the rare ones (the dot marks the threshold used)."))  # fmt: skip
-        body.append(_section("Rare edges per window", "".join(_rare_per_window(f, truth, shaded, names) for f in found),
-                             "Rare edges in each window; red bars are peaks (at least 2 rare edges and ≥ median + "
-                             "2 × robust spread), shaded spans are the ground-truth incidents. Below each chart: "
-                             "the peaks, highest score first, with the rare edges that made them."))  # fmt: skip
-        body.append(_section("Top rare edges", "".join(_top_rare(store, f, members, options) for f in found),
-                             "The most unusual edges (TF-IDF, logdag's smoothed idf), with what both ends logged in "
-                             "the first window where the edge appeared."))  # fmt: skip
+        body.append(section("A window's causal graph", _graph(store, found[0], names, options), ""))
+        body.append(section("Edges per window", "".join(_edges_per_window(f, shaded) for f in found),
+                            "Distinct edges (pairs of template groups) in each window's CPDAG."))  # fmt: skip
+        body.append(section("CDF of edge-days",
+                            svg.step_cdf([(f.label, edges.edge_days_cdf(f.history), f.threshold) for f in found]),
+                            "Share of distinct edges seen on at most d days. The study: edges seen on ≤ 5 days "
+                            "were 80% of all edges; those are the rare ones (the dot marks the threshold used)."))  # fmt: skip
+        body.append(section("Rare edges per window", "".join(_rare_per_window(f, truth, shaded, names) for f in found),
+                            "Rare edges in each window; red bars are peaks (at least 2 rare edges and ≥ median + "
+                            "2 × robust spread), shaded spans are the ground-truth incidents. Below each chart: "
+                            "the peaks, highest score first, with the rare edges that made them."))  # fmt: skip
+        body.append(section("Top rare edges", "".join(_top_rare(store, f, members, options) for f in found),
+                            "The most unusual edges (TF-IDF, logdag's smoothed idf), with what both ends logged in "
+                            "the first window where the edge appeared."))  # fmt: skip
     else:
         body.append("<p class='empty'>No causal graphs yet: run <code>vmwatch logs windows</code> "
                     "(and <code>--length 2h</code>) first.</p>")  # fmt: skip
-    return _PAGE.format(title="vmwatch log analysis", body="\n".join(body), css=_CSS)
+    return page("vmwatch log analysis", body)
 
 
-def _section(title: str, content: str, caption: str) -> str:
+def page(title: str, sections: list[str]) -> str:
+    """The HTML page around rendered sections (shared with the live report, `livereport`)."""
+    return _PAGE.format(title=esc(title), body="\n".join(sections), css=_CSS)
+
+
+def section(title: str, content: str, caption: str) -> str:
     cap = f'<p class="caption">{esc(caption)}</p>' if caption else ""
     return f"<section><h2>{esc(title)}</h2>{cap}{content}</section>"
 
@@ -169,7 +174,7 @@ def _graph(store, f: Findings, names, options: ReportOptions) -> str:
     w, score = f.windows[best], f.scores[best]
     rare = set(score.rare_keys)
     found = results.edges_of(store, w.id)
-    drawn = _pick_edges(
+    drawn = pick_edges(
         [(a, b, d, edges.edge_key(a, b, f.per_host_keys) in rare) for a, b, d in found], options.graph_nodes
     )
     shown = sorted({n for a, b, _, _ in drawn for n in (a, b)}, key=edges.sort_node)
@@ -177,12 +182,7 @@ def _graph(store, f: Findings, names, options: ReportOptions) -> str:
     def label(node: str) -> str:
         return f"{node}: {names.get(int(node.split('@')[0]), '?')}"
 
-    picture = _dot([(n, label(n)) for n in shown], drawn)
-    if picture is None:
-        picture = svg.circle_graph([(n, label(n)) for n in shown], drawn)
-        how = "circle layout (install graphviz for a layered drawing)"
-    else:
-        how = "graphviz dot"
+    picture, how = graph_picture([(n, label(n)) for n in shown], drawn)
     cut = f" (the {len(shown)} nodes of its rare edges first)" if len(drawn) < len(found) else ""
     caption = (f"{f.label} window {_iso(w.start)} – {_iso(w.end)} UTC, the highest TF-IDF score "
                f"({score.score:.1f}): {w.nodes} nodes after filtering, {len(shown)} with edges shown{cut}, "
@@ -191,7 +191,15 @@ def _graph(store, f: Findings, names, options: ReportOptions) -> str:
     return f'<p class="caption">{esc(caption)}</p><div class="graph">{picture}</div>'
 
 
-def _pick_edges(
+def graph_picture(nodes: list[tuple[str, str]], drawn: list[tuple[str, str, bool, bool]]) -> tuple[str, str]:
+    """(inline SVG, how it was drawn) of a graph: graphviz `dot` when installed, else a circle layout."""
+    picture = _dot(nodes, drawn)
+    if picture is None:
+        return svg.circle_graph(nodes, drawn), "circle layout (install graphviz for a layered drawing)"
+    return picture, "graphviz dot"
+
+
+def pick_edges(
     candidates: list[tuple[str, str, bool, bool]], max_nodes: int
 ) -> list[tuple[str, str, bool, bool]]:
     """Edges to draw: rare ones first, then the rest, while their nodes fit in `max_nodes`."""

@@ -23,8 +23,22 @@ def _day(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%b %d")
 
 
+_CLOCK_STEPS = (1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
+
+
 def _time_ticks(t0: float, t1: float, width: float, x) -> list[str]:
-    """Day ticks, thinned so labels do not overlap."""
+    """Day ticks, thinned so labels do not overlap; clock-time ticks for spans under two days
+    (the live analyser's windows may be minutes or seconds long)."""
+    if t1 - t0 < 2 * 86400:
+        most = max(2, int(width // 70))
+        step = next((s for s in _CLOCK_STEPS if (t1 - t0) / s <= most), 86400)
+        fmt = "%H:%M:%S" if step < 60 else "%H:%M"
+        out = []
+        for t in range(math.ceil(t0 / step) * step, math.floor(t1) + 1, step):
+            label = dt.datetime.fromtimestamp(t, dt.UTC).strftime(fmt)
+            out.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="0" y2="4" stroke="{GREY}"/>'
+                       f'<text x="{x(t):.1f}" y="15" text-anchor="middle">{label}</text>')  # fmt: skip
+        return out
     days = max(1, int((t1 - t0) // 86400))
     every = max(1, math.ceil(days / max(1, width // 60)))
     out = []
